@@ -1,0 +1,124 @@
+"""Hook latency, measured the way Claude Code runs the hooks.
+
+Each hook runs as hooks.json runs it (``sh hooks/run EVENT`` with the plugin environment's
+interpreter), fed a real recorded payload, RUNS times, first with an empty queue and then with
+100,000 events already spooled. Printed next to a bare ``python -c pass`` of the same
+interpreter. Usage: ``python benchmarks/bench_hooks.py [--runs 50] [--queued 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = os.path.realpath(sys.executable)
+EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
+          "SessionEnd")
+TARGETS = {"UserPromptSubmit": (25, 50), "PostToolUse": (25, 50), "PostToolUseFailure": (25, 50),
+           "SessionEnd": (300, 300)}
+
+
+def payloads() -> dict[str, dict[str, object]]:
+    found: dict[str, dict[str, object]] = {}
+    for name in ("multi_tool", "bash_inject"):
+        for line in (ROOT / "tests" / "fixtures" / "payloads" / f"{name}.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            found.setdefault(record["event"], record["payload"])
+    return found
+
+
+def plugin_data(base: Path) -> Path:
+    from recall_plugin.capture import bootstrap
+
+    data = base / "plugin-data"
+    (data / "venv-bench" / "bin").mkdir(parents=True)
+    (data / "venv-bench" / "bin" / "python").symlink_to(PYTHON)
+    (data / "venv-bench" / bootstrap.STAMP).write_text(bootstrap.env_key(str(ROOT)))
+    (data / "venv").symlink_to("venv-bench")
+    return data
+
+
+def timed(argv: list[str], stdin: bytes, env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, input=stdin, env=env, cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - start) * 1000
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def bench_event(event: str, payload: dict[str, object], runs: int, env: dict[str, str],
+                cwd: Path) -> list[float]:
+    samples = []
+    for n in range(runs):
+        body = dict(payload, tool_use_id=f"toolu_bench_{n}", prompt_id=f"prompt-bench-{n}",
+                    cwd=str(cwd))
+        samples.append(timed(["sh", str(ROOT / "hooks" / "run"), event],
+                             json.dumps(body).encode(), env, cwd))
+    return samples
+
+
+def fill_queue(data_dir: Path, count: int, template: dict[str, object]) -> None:
+    line = json.dumps(dict(template, kind="tool", key="k", v=1, ts="2026-11-21T00:00:00Z"))
+    queue = data_dir / "queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    with open(queue / "spool.jsonl", "w") as handle:
+        for n in range(count):
+            handle.write(line.replace('"key": "k"', f'"key": "bench:{n}"') + "\n")
+
+
+def run_round(label: str, runs: int, env: dict[str, str], cwd: Path) -> dict[str, tuple[float, float]]:
+    results = {}
+    for event, payload in ((e, payloads()[e]) for e in EVENTS):
+        results[event] = percentiles(bench_event(event, payload, runs, env, cwd))
+    print(f"\n{label}")
+    print(f"  {'hook':<20} {'p50 ms':>8} {'p95 ms':>8}   target p50/p95")
+    for event, (p50, p95) in results.items():
+        target = TARGETS.get(event)
+        verdict = ""
+        if target:
+            verdict = f"{target[0]}/{target[1]}  " + ("ok" if p50 <= target[0] and p95 <= target[1] else "MISSED")
+        print(f"  {event:<20} {p50:8.1f} {p95:8.1f}   {verdict}")
+    return results
+
+
+def baseline(runs: int, cwd: Path) -> None:
+    for label, argv in (("python -c pass", [PYTHON, "-c", "pass"]),
+                        ("python -S -c pass", [PYTHON, "-S", "-c", "pass"])):
+        p50, p95 = percentiles([timed(argv, b"", dict(os.environ), cwd) for _ in range(runs)])
+        print(f"  {label:<20} {p50:8.1f} {p95:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--queued", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        cwd = base / "project"
+        cwd.mkdir()
+        env = dict(os.environ, CLAUDE_RECALL_DATA_DIR=str(base / "data"), HOME=str(base),
+                   CLAUDE_PLUGIN_ROOT=str(ROOT), CLAUDE_PLUGIN_DATA=str(plugin_data(base)))
+        print(f"interpreter {PYTHON}, {args.runs} runs per hook, {os.cpu_count()} cores")
+        print("\nbaseline (same interpreter)")
+        baseline(args.runs, cwd)
+        run_round("empty queue", args.runs, env, cwd)
+        fill_queue(base / "data", args.queued, payloads()["PostToolUse"])
+        run_round(f"{args.queued:,} events queued", args.runs, env, cwd)
+
+
+if __name__ == "__main__":
+    main()

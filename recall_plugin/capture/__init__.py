@@ -1,0 +1,1 @@
+"""Capture: the hook hot path (standard library only; see ``hook``)."""

@@ -1,0 +1,155 @@
+"""Turn one hook payload into one normalised, privacy-scrubbed, trimmed event.
+
+The event is a plain dict (it goes straight to a JSON line); ``CapturedEvent`` documents its
+shape for type checkers. Every event carries a natural key that makes it idempotent:
+session + tool_use_id for tool calls, session + prompt_id for prompts, and session + kind +
+a digest of the payload for the rest (so a replayed payload is stored once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+
+from . import privacy, trim
+from .project import Project
+
+TYPE_CHECKING = False  # typing costs ~5 ms to import; mypy still reads the block below
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
+
+    class CapturedEvent(TypedDict, total=False):
+        v: int
+        key: str
+        kind: str
+        session_id: str
+        project: str
+        project_root: str
+        cwd: str
+        ts: str
+        transcript_path: str
+        tool_name: str
+        tool_use_id: str
+        tool_input: Any
+        tool_response: Any
+        error: str
+        is_interrupt: bool
+        prompt: str
+        prompt_id: str
+        agent_id: str
+        agent_type: str
+        source: str
+        reason: str
+        last_assistant_message: str
+        summarize: bool
+        private: bool
+        trimmed_chars: int
+
+SCHEMA_VERSION = 1
+KINDS = {
+    "SessionStart": "session_start",
+    "UserPromptSubmit": "prompt",
+    "PostToolUse": "tool",
+    "PostToolUseFailure": "tool_failure",
+    "Stop": "stop",
+    "SessionEnd": "session_end",
+}
+ENV_FILE_NAMES = (".env", ".envrc")
+
+
+def now_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+def digest(payload: dict[str, object]) -> str:
+    """A short, stable digest of a payload (zlib: hashlib costs ~14 ms to import)."""
+    data = json.dumps(payload, sort_keys=True, default=str).encode("utf-8", "replace")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def natural_key(kind: str, session: str, payload: dict[str, object]) -> str:
+    if kind in ("tool", "tool_failure") and payload.get("tool_use_id"):
+        return f"{session}:tool:{payload['tool_use_id']}"
+    if kind == "prompt" and payload.get("prompt_id"):
+        return f"{session}:prompt:{payload['prompt_id']}"
+    return f"{session}:{kind}:{digest(payload)}"
+
+
+def _text(payload: dict[str, object], name: str) -> str:
+    value = payload.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def base_event(kind: str, payload: dict[str, object], project: Project) -> CapturedEvent:
+    session = _text(payload, "session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID", "unknown")
+    event: CapturedEvent = {
+        "v": SCHEMA_VERSION,
+        "key": natural_key(kind, session, payload),
+        "kind": kind,
+        "session_id": session,
+        "project": project.name,
+        "project_root": project.root,
+        "cwd": _text(payload, "cwd"),
+        "ts": now_iso(),
+    }
+    for name in ("transcript_path", "prompt_id", "agent_id", "agent_type", "source", "reason",
+                 "tool_name", "tool_use_id"):
+        if _text(payload, name):
+            event[name] = _text(payload, name)  # type: ignore[literal-required]
+    return event
+
+
+def is_env_file(tool_input: object) -> bool:
+    path = tool_input.get("file_path") if isinstance(tool_input, dict) else None
+    if not isinstance(path, str):
+        return False
+    name = os.path.basename(path)
+    return name in ENV_FILE_NAMES or name.startswith(".env.") or name.endswith(".env")
+
+
+def clean(value: object, limit: int, env_file: bool = False) -> tuple[object, bool, int]:
+    """Privacy first (on the whole value), then trim. Returns (value, had_private, chars cut)."""
+    scrubbed, had_private = privacy.scrub_value(value, env_file=env_file)
+    trimmed, cut = trim.trim_value(scrubbed, limit)
+    return trimmed, had_private, cut
+
+
+def fill_prompt(event: CapturedEvent, payload: dict[str, object], limit: int) -> None:
+    original = _text(payload, "prompt")
+    event["private"] = privacy.is_entirely_private(original)
+    if event["private"]:
+        event["prompt"] = privacy.PRIVATE_MARKER
+        return
+    text, _, cut = clean(original, limit * 4)
+    event["prompt"] = str(text)
+    if cut:
+        event["trimmed_chars"] = cut
+
+
+def fill_tool(event: CapturedEvent, payload: dict[str, object], limit: int,
+              private_prompt: bool) -> None:
+    if private_prompt:
+        event["private"] = True
+        return
+    tool_input = payload.get("tool_input")
+    env_file = is_env_file(tool_input)
+    cut_total = 0
+    for name in ("tool_input", "tool_response", "error"):
+        if name in payload:
+            value, _, cut = clean(payload[name], limit, env_file)
+            event[name] = value  # type: ignore[literal-required]
+            cut_total += cut
+    if payload.get("is_interrupt"):
+        event["is_interrupt"] = True
+    if cut_total:
+        event["trimmed_chars"] = cut_total
+
+
+def fill_stop(event: CapturedEvent, payload: dict[str, object], limit: int) -> None:
+    event["summarize"] = True
+    message = _text(payload, "last_assistant_message")
+    if message:
+        event["last_assistant_message"] = str(clean(message, limit)[0])

@@ -1,0 +1,190 @@
+"""What every Claude Code hook runs: read the payload, capture one event, exit 0.
+
+Fail open: whatever goes wrong (bad stdin, a broken settings file, a full disk, a bug) is
+logged under ``<data dir>/logs/`` and the hook still exits 0, because exit 2 would block the
+user's prompt or tool. Nothing is printed on stdout except documented hook output.
+Budget: standard library only, no ``subprocess``, ``logging``, ``dataclasses`` or ``typing``
+at run time (each costs milliseconds on every tool call).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+
+from .. import log, paths, settings
+from ..queue import spool
+from . import bootstrap, event, project
+
+TYPE_CHECKING = False  # typing costs ~5 ms to import; mypy still reads the block below
+if TYPE_CHECKING:
+    from typing import IO
+
+    from .event import CapturedEvent
+
+TOOL_KINDS = ("tool", "tool_failure")
+SCAN_BYTES = 65536
+_ID = re.compile(rb'"(session_id|tool_use_id|prompt_id|tool_name)"\s*:\s*"([^"\\]{1,200})"')
+
+
+def main(configured: str, stdin: IO[bytes] | None = None) -> int:
+    """Run one hook. Always returns 0."""
+    started = time.monotonic()
+    try:
+        paths.private_umask()
+        _run(configured, stdin if stdin is not None else sys.stdin.buffer)
+    except BaseException as exc:  # noqa: BLE001 - a hook must never fail
+        _report(configured, exc)
+    log.debug(f"{configured} done in {(time.monotonic() - started) * 1000:.1f} ms")
+    return 0
+
+
+def _report(configured: str, exc: BaseException) -> None:
+    import traceback  # error path only
+
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    spot = f" at {where[0].filename}:{where[0].lineno}" if where else ""
+    log.error(f"hook {configured}: internal error {type(exc).__name__}: {exc}{spot}")
+
+
+def _run(configured: str, stdin: IO[bytes]) -> None:
+    conf = settings.load()
+    log.configure(conf.text("CLAUDE_RECALL_LOG_LEVEL"), component=f"hook:{configured}")
+    if configured == "SessionStart":
+        for problem in conf.problems:
+            log.warning(f"settings: {problem}")
+    limit = conf.number("CLAUDE_RECALL_MAX_PAYLOAD_BYTES")
+    raw = b"" if stdin.isatty() else stdin.read(limit + 1)
+    if len(raw) > limit:
+        captured = _oversized(configured, raw, stdin, limit, conf)
+    else:
+        captured = _capture(configured, raw, conf)
+    if captured is not None:
+        _before(captured, conf)
+        spool.append(paths.queue_dir(conf.data_dir), _encode(captured))
+        _after(captured)
+
+
+def _capture(configured: str, raw: bytes, conf: settings.Settings) -> CapturedEvent | None:
+    if not raw.strip():
+        log.warning(f"hook {configured}: empty stdin; nothing captured")
+        return None
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        log.warning(f"hook {configured}: stdin is not JSON ({exc}); first bytes {raw[:80]!r}")
+        return None
+    if not isinstance(payload, dict):
+        log.warning(f"hook {configured}: stdin JSON is a {type(payload).__name__}, not an object")
+        return None
+    return build(configured, payload, conf)
+
+
+def hook_kind(configured: str, payload: dict[str, object]) -> str | None:
+    name = payload.get("hook_event_name")
+    if isinstance(name, str) and name in event.KINDS:
+        return event.KINDS[name]
+    return event.KINDS.get(configured)
+
+
+def build(configured: str, payload: dict[str, object],
+          conf: settings.Settings) -> CapturedEvent | None:
+    """The event for one parsed payload, or None when it is not to be captured."""
+    kind = hook_kind(configured, payload)
+    if kind is None:
+        log.warning(f"hook {configured}: unknown hook event {payload.get('hook_event_name')!r}")
+        return None
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else os.getcwd()
+    where = project.resolve(str(cwd), conf.text("CLAUDE_RECALL_PROJECT"),
+                            conf.items("CLAUDE_RECALL_EXCLUDED_PROJECTS"))
+    if where.excluded:
+        log.debug(f"project {where.name} ({where.root}) is excluded; nothing captured")
+        return None
+    if kind in TOOL_KINDS and skipped(payload.get("tool_name"), conf):
+        return None
+    captured = event.base_event(kind, payload, where)
+    _fill(captured, payload, conf)
+    return captured
+
+
+def skipped(tool_name: object, conf: settings.Settings) -> bool:
+    import fnmatch
+
+    name = tool_name if isinstance(tool_name, str) else ""
+    return any(fnmatch.fnmatchcase(name, glob) for glob in conf.items("CLAUDE_RECALL_SKIP_TOOLS"))
+
+
+def _fill(captured: CapturedEvent, payload: dict[str, object], conf: settings.Settings) -> None:
+    limit = conf.number("CLAUDE_RECALL_MAX_FIELD_CHARS")
+    kind = captured["kind"]
+    if kind == "prompt":
+        event.fill_prompt(captured, payload, limit)
+    elif kind in TOOL_KINDS:
+        private = _private_prompt(conf.data_dir, captured)
+        event.fill_tool(captured, payload, limit, private)
+    elif kind in ("stop", "session_end"):
+        event.fill_stop(captured, payload, limit)
+
+
+def _oversized(configured: str, head: bytes, stdin: IO[bytes], limit: int,
+               conf: settings.Settings) -> CapturedEvent | None:
+    """A payload over the size limit: keep what identifies it, drop the rest."""
+    size, tail = len(head), b""
+    while chunk := stdin.read(1 << 20):
+        size, tail = size + len(chunk), (tail + chunk)[-SCAN_BYTES:]
+    found = {m.group(1).decode(): m.group(2).decode("utf-8", "replace")
+             for part in (head[:SCAN_BYTES], head[-SCAN_BYTES:], tail)
+             for m in _ID.finditer(part)}
+    log.warning(f"hook {configured}: payload of {size:,} bytes is over "
+                f"CLAUDE_RECALL_MAX_PAYLOAD_BYTES ({limit:,}); captured as metadata only")
+    payload: dict[str, object] = {"hook_event_name": configured, **found}
+    captured = build(configured, payload, conf)
+    if captured is not None:
+        captured["trimmed_chars"] = size
+    return captured
+
+
+def private_marker(data_dir: str, session_id: str, prompt_id: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{session_id}.{prompt_id}")
+    return os.path.join(paths.queue_dir(data_dir), "private", safe)
+
+
+def _private_prompt(data_dir: str, captured: CapturedEvent) -> bool:
+    prompt_id = captured.get("prompt_id")
+    if not prompt_id:
+        return False
+    return os.path.exists(private_marker(data_dir, captured["session_id"], prompt_id))
+
+
+def _encode(captured: CapturedEvent) -> bytes:
+    return json.dumps(captured, separators=(",", ":")).encode("ascii")
+
+
+def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
+    """An entirely private prompt marks its prompt id so its tool calls are kept private too."""
+    prompt_id = captured.get("prompt_id")
+    if captured["kind"] != "prompt" or not captured.get("private") or not prompt_id:
+        return
+    marker = private_marker(conf.data_dir, captured["session_id"], prompt_id)
+    try:
+        paths.ensure_dir(os.path.dirname(marker))
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, paths.FILE_MODE))
+    except OSError as exc:
+        log.error(f"cannot mark prompt {prompt_id} private ({exc}); its tool calls may be captured")
+
+
+def _after(captured: CapturedEvent) -> None:
+    """Side effects once the event is safely spooled."""
+    if captured["kind"] == "session_start":
+        _ensure_environment()
+
+
+def _ensure_environment() -> None:
+    root, data = os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CLAUDE_PLUGIN_DATA")
+    if root and data and os.path.isdir(data):
+        state = bootstrap.ensure(root, data)
+        if state != "ready":
+            log.info(f"plugin environment: {state}")

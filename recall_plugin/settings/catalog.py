@@ -1,0 +1,97 @@
+"""Every setting of claude-recall, declared once: name, type, default, help.
+
+This table drives the settings file, the environment overrides, ``claude-recall settings``,
+the viewer's settings panel and the README's settings table (``claude-recall settings
+--markdown`` prints it; a test keeps the README in step).
+"""
+
+from __future__ import annotations
+
+from .model import Setting
+
+PROVIDERS = ("claude", "gemini", "openrouter")
+
+DEFAULT_SKIP_TOOLS = (
+    "TodoWrite,TodoRead,ToolSearch,ListAgents,ScheduleWakeup,ListMcpResourcesTool,"
+    "ReadMcpResourceTool,EnterPlanMode,ExitPlanMode,mcp__*claude-recall*"
+)
+
+
+def _window(provider: str, label: str) -> tuple[Setting, Setting]:
+    prefix = f"CLAUDE_RECALL_{provider.upper()}"
+    return (
+        Setting(f"{prefix}_MAX_CONTEXT_MESSAGES", "int", 20, minimum=2, group=provider,
+                help=f"Max messages of the session's conversation history sent to {label}."),
+        Setting(f"{prefix}_MAX_TOKENS", "int", 100_000, minimum=1000, group=provider,
+                help=f"Token budget safety limit for one {label} request (1 token ~ 4 chars)."),
+    )
+
+
+GENERAL = (
+    Setting("CLAUDE_RECALL_DATA_DIR", "str", "~/.claude-recall", env_only=True,
+            help="Where memory, queue, logs and settings.json live (environment only)."),
+    Setting("CLAUDE_RECALL_LOG_LEVEL", "choice", "info",
+            choices=("debug", "info", "warning", "error"),
+            help="Least severe level written to logs/recall.log in the data dir."),
+)
+
+CAPTURE = (
+    Setting("CLAUDE_RECALL_MAX_FIELD_CHARS", "int", 4000, minimum=200, group="capture",
+            help="Tool inputs/outputs longer than this keep head and tail with an elision marker."),
+    Setting("CLAUDE_RECALL_MAX_PAYLOAD_BYTES", "int", 8_000_000, minimum=10_000, group="capture",
+            help="Hook payloads larger than this are recorded as metadata only."),
+    Setting("CLAUDE_RECALL_SKIP_TOOLS", "list", DEFAULT_SKIP_TOOLS, group="capture",
+            help="Tools never captured (comma-separated names or globs)."),
+    Setting("CLAUDE_RECALL_EXCLUDED_PROJECTS", "list", "", group="capture",
+            help="Projects never captured: globs matched against project name and path."),
+    Setting("CLAUDE_RECALL_PROJECT", "str", "", group="capture",
+            help="Force the project name (default: git top level, or .claude-recall.json)."),
+)
+
+CLAUDE = (
+    Setting("CLAUDE_RECALL_CLAUDE_API_KEY", "secret", "", aliases=("ANTHROPIC_API_KEY",),
+            group="claude", help="Anthropic API key (or ANTHROPIC_API_KEY)."),
+    Setting("CLAUDE_RECALL_CLAUDE_MODEL", "str", "claude-haiku-4-5", group="claude",
+            help="Claude model used for extraction."),
+    Setting("CLAUDE_RECALL_CLAUDE_BASE_URL", "str", "", aliases=("ANTHROPIC_BASE_URL",),
+            group="claude", help="Anthropic API base URL (or ANTHROPIC_BASE_URL); empty: SDK default."),
+    *_window("claude", "Claude"),
+)
+
+GEMINI = (
+    Setting("CLAUDE_RECALL_GEMINI_API_KEY", "secret", "", aliases=("GEMINI_API_KEY",),
+            group="gemini", help="Gemini API key (or GEMINI_API_KEY)."),
+    Setting("CLAUDE_RECALL_GEMINI_MODEL", "str", "gemini-2.5-flash", group="gemini",
+            help="Gemini model used for extraction."),
+    Setting("CLAUDE_RECALL_GEMINI_BASE_URL", "str",
+            "https://generativelanguage.googleapis.com/v1beta", group="gemini",
+            help="Gemini REST API base URL."),
+    Setting("CLAUDE_RECALL_GEMINI_RPM", "int", 10, minimum=1, group="gemini",
+            help="Requests per minute allowed to Gemini (client-side limiter)."),
+    *_window("gemini", "Gemini"),
+)
+
+OPENROUTER = (
+    Setting("CLAUDE_RECALL_OPENROUTER_API_KEY", "secret", "", aliases=("OPENROUTER_API_KEY",),
+            group="openrouter", help="Your OpenRouter API key (or OPENROUTER_API_KEY)."),
+    Setting("CLAUDE_RECALL_OPENROUTER_MODEL", "str", "xiaomi/mimo-v2-flash:free",
+            group="openrouter", help="OpenRouter model identifier."),
+    *_window("openrouter", "OpenRouter"),
+    Setting("CLAUDE_RECALL_OPENROUTER_SITE_URL", "str", "", group="openrouter",
+            help="Optional: URL for analytics attribution (HTTP-Referer)."),
+    Setting("CLAUDE_RECALL_OPENROUTER_APP_NAME", "str", "claude-recall", group="openrouter",
+            help="Optional: app name for analytics (X-Title)."),
+    Setting("CLAUDE_RECALL_OPENROUTER_BASE_URL", "str", "https://openrouter.ai/api/v1",
+            group="openrouter",
+            help="OpenAI-compatible base URL: point it at Ollama, LM Studio or vLLM to run locally."),
+)
+
+PROVIDER = (
+    Setting("CLAUDE_RECALL_PROVIDER", "choice", "claude", choices=PROVIDERS, group="provider",
+            help="AI provider for observation extraction."),
+    Setting("CLAUDE_RECALL_FALLBACK_PROVIDER", "choice", "claude", choices=(*PROVIDERS, "none"),
+            group="provider", help="Provider used when the chosen one is unavailable; none: off."),
+)
+
+SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *CLAUDE, *GEMINI, *OPENROUTER)
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -1,0 +1,236 @@
+"""Ordered, named migrations, each recorded in ``migrations`` once applied.
+
+A migration is a function taking a connection; ``MIGRATIONS`` lists them in order. Each runs
+in its own ``BEGIN IMMEDIATE`` transaction and is re-checked inside it, so concurrent
+processes never apply one twice. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run each statement of ``sql`` inside the current transaction.
+
+    (``executescript`` would commit first, breaking the one-transaction-per-migration rule.)
+    """
+    for statement in _split(sql):
+        conn.execute(statement)
+
+
+def m001_core(conn: sqlite3.Connection) -> None:
+    script(conn, """
+    CREATE TABLE sessions (
+        session_id      TEXT PRIMARY KEY,
+        project         TEXT NOT NULL,
+        project_root    TEXT,
+        cwd             TEXT,
+        transcript_path TEXT,
+        started_at      TEXT NOT NULL,
+        last_event_at   TEXT NOT NULL,
+        ended_at        TEXT,
+        end_reason      TEXT,
+        prompt_count    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX sessions_project ON sessions(project, last_event_at);
+
+    CREATE TABLE prompts (
+        id            INTEGER PRIMARY KEY,
+        session_id    TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+        prompt_id     TEXT NOT NULL,
+        prompt_number INTEGER NOT NULL,
+        project       TEXT NOT NULL,
+        text          TEXT NOT NULL,
+        private       INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL,
+        UNIQUE (session_id, prompt_id)
+    );
+
+    CREATE TABLE events (
+        id              INTEGER PRIMARY KEY,
+        event_key       TEXT NOT NULL UNIQUE,
+        session_id      TEXT NOT NULL,
+        project         TEXT NOT NULL,
+        kind            TEXT NOT NULL CHECK (kind IN
+                          ('session_start', 'prompt', 'tool', 'tool_failure', 'stop', 'session_end')),
+        tool_name       TEXT,
+        tool_use_id     TEXT,
+        prompt_id       TEXT,
+        prompt_number   INTEGER,
+        agent_id        TEXT,
+        agent_type      TEXT,
+        private         INTEGER NOT NULL DEFAULT 0,
+        body            TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        ingested_at     TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN
+                          ('pending', 'processing', 'done', 'failed', 'dead', 'skipped')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX events_state ON events(state, session_id, id);
+    CREATE INDEX events_session ON events(session_id, id);
+
+    CREATE TABLE observations (
+        id               INTEGER PRIMARY KEY,
+        session_id       TEXT NOT NULL,
+        project          TEXT NOT NULL,
+        prompt_number    INTEGER,
+        type             TEXT NOT NULL CHECK (type IN
+                           ('bugfix', 'feature', 'refactor', 'discovery', 'decision', 'change')),
+        title            TEXT NOT NULL,
+        subtitle         TEXT NOT NULL DEFAULT '',
+        facts            TEXT NOT NULL DEFAULT '[]',
+        narrative        TEXT NOT NULL DEFAULT '',
+        concepts         TEXT NOT NULL DEFAULT '[]',
+        files_read       TEXT NOT NULL DEFAULT '[]',
+        files_modified   TEXT NOT NULL DEFAULT '[]',
+        source_event_ids TEXT NOT NULL DEFAULT '[]',
+        batch_key        TEXT,
+        input_tokens     INTEGER NOT NULL DEFAULT 0,
+        output_tokens    INTEGER NOT NULL DEFAULT 0,
+        created_at       TEXT NOT NULL
+    );
+    CREATE INDEX observations_project ON observations(project, created_at);
+    CREATE INDEX observations_session ON observations(session_id, id);
+    CREATE INDEX observations_batch ON observations(batch_key);
+
+    CREATE TABLE summaries (
+        id            INTEGER PRIMARY KEY,
+        session_id    TEXT NOT NULL UNIQUE,
+        project       TEXT NOT NULL,
+        prompt_number INTEGER,
+        request       TEXT NOT NULL DEFAULT '',
+        investigated  TEXT NOT NULL DEFAULT '',
+        learned       TEXT NOT NULL DEFAULT '',
+        completed     TEXT NOT NULL DEFAULT '',
+        next_steps    TEXT NOT NULL DEFAULT '',
+        notes         TEXT NOT NULL DEFAULT '',
+        input_tokens  INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX summaries_project ON summaries(project, updated_at);
+
+    CREATE TABLE provider_calls (
+        id                  INTEGER PRIMARY KEY,
+        session_id          TEXT,
+        provider            TEXT NOT NULL,
+        model               TEXT NOT NULL,
+        purpose             TEXT NOT NULL DEFAULT 'observe',
+        status              TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+        error               TEXT,
+        input_tokens        INTEGER NOT NULL DEFAULT 0,
+        output_tokens       INTEGER NOT NULL DEFAULT 0,
+        cache_read_tokens   INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens  INTEGER NOT NULL DEFAULT 0,
+        total_tokens        INTEGER NOT NULL DEFAULT 0,
+        cost_usd            REAL NOT NULL DEFAULT 0,
+        messages_in_context INTEGER NOT NULL DEFAULT 0,
+        duration_ms         INTEGER NOT NULL DEFAULT 0,
+        created_at          TEXT NOT NULL
+    );
+    CREATE INDEX provider_calls_day ON provider_calls(created_at);
+    CREATE INDEX provider_calls_session ON provider_calls(session_id);
+
+    CREATE TABLE queue_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """)
+
+
+def fts_sql(table: str, columns: tuple[str, ...]) -> str:
+    """An external-content FTS5 table over ``table`` and the triggers keeping it in sync."""
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    fts = f"{table}_fts"
+    return f"""
+    CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='id',
+                                          tokenize='unicode61 remove_diacritics 2');
+    CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN
+        INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});
+    END;
+    CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});
+    END;
+    CREATE TRIGGER {table}_au AFTER UPDATE ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});
+        INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});
+    END;
+    """
+
+
+def m002_fts(conn: sqlite3.Connection) -> None:
+    script(conn, 
+        fts_sql("observations", ("title", "subtitle", "narrative", "facts", "concepts",
+                                 "files_read", "files_modified"))
+        + fts_sql("summaries", ("request", "investigated", "learned", "completed",
+                                "next_steps", "notes"))
+        + fts_sql("prompts", ("text",))
+    )
+
+
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("001_core", m001_core),
+    ("002_fts", m002_fts),
+)
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    return [row[0] for row in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    done = set(applied(conn))
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration in order; returns the names applied now."""
+    names = []
+    for name, step in MIGRATIONS:
+        if name in set(applied(conn)):
+            continue
+        if _apply(conn, name, step):
+            names.append(name)
+    return names
+
+
+def _apply(conn: sqlite3.Connection, name: str, step: Migration) -> bool:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+            conn.execute("ROLLBACK")
+            return False  # another process got there first
+        step(conn)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, stamp))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return True
+
+
+def _split(sql: str) -> list[str]:
+    """Split a script into complete statements (trigger bodies hold semicolons)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

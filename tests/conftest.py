@@ -1,0 +1,95 @@
+"""Shared fixtures. Every test gets its own data dir through CLAUDE_RECALL_DATA_DIR and a
+temporary HOME: no test touches the real home directory or the network beyond loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PYTHON = os.path.realpath(sys.executable)
+
+
+def load_payloads(name: str) -> list[dict[str, object]]:
+    lines = (FIXTURES / "payloads" / f"{name}.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def spooled(data_dir: Path) -> list[dict[str, object]]:
+    """Every event line currently in the spool and its unclaimed segments."""
+    queue = data_dir / "queue"
+    files = sorted(queue.glob("segment-*.jsonl")) + [queue / "spool.jsonl"]
+    events = []
+    for path in files:
+        if path.exists():
+            events += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return events
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "data"
+    monkeypatch.setenv("CLAUDE_RECALL_DATA_DIR", str(path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "home" / ".claude"))
+    for var in ("ANTHROPIC_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY",
+                "CLAUDE_PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    for var in list(os.environ):
+        if var.startswith("CLAUDE_RECALL_") and var != "CLAUDE_RECALL_DATA_DIR":
+            monkeypatch.delenv(var)
+    yield path
+
+
+@pytest.fixture
+def plugin_data(tmp_path: Path) -> Path:
+    """A plugin data dir whose environment is 'ready': venv/bin/python is this interpreter."""
+    sys.path.insert(0, str(ROOT))
+    from recall_plugin.capture import bootstrap
+
+    data = tmp_path / "plugin-data"
+    venv = data / "venv-test"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(PYTHON)
+    (venv / bootstrap.STAMP).write_text(bootstrap.env_key(str(ROOT)) + "\n")
+    (data / "venv").symlink_to("venv-test")
+    return data
+
+
+class HookRunner:
+    """Runs hooks exactly as hooks.json does: sh hooks/run EVENT, payload on stdin."""
+
+    def __init__(self, data_dir: Path, plugin_data: Path, cwd: Path) -> None:
+        self.data_dir, self.plugin_data, self.cwd = data_dir, plugin_data, cwd
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUDE_PLUGIN")}
+        env.update(CLAUDE_PLUGIN_ROOT=str(ROOT), CLAUDE_PLUGIN_DATA=str(self.plugin_data))
+        env.update(extra)
+        return env
+
+    def __call__(self, event: str, stdin: bytes | dict[str, object],
+                 **extra: str) -> subprocess.CompletedProcess[bytes]:
+        data = stdin if isinstance(stdin, bytes) else json.dumps(stdin).encode()
+        return subprocess.run(["sh", str(ROOT / "hooks" / "run"), event], input=data,
+                              capture_output=True, cwd=self.cwd, env=self.env(**extra),
+                              timeout=60)
+
+
+@pytest.fixture
+def run_hook(data_dir: Path, plugin_data: Path, tmp_path: Path) -> HookRunner:
+    cwd = tmp_path / "project"
+    cwd.mkdir(exist_ok=True)
+    return HookRunner(data_dir, plugin_data, cwd)
+
+
+def log_text(data_dir: Path) -> str:
+    path = data_dir / "logs" / "recall.log"
+    return path.read_text() if path.exists() else ""

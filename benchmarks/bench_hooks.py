@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 PYTHON = os.path.realpath(sys.executable)
 EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
           "SessionEnd")
-TARGETS = {"UserPromptSubmit": (25, 50), "PostToolUse": (25, 50), "PostToolUseFailure": (25, 50),
+TARGETS = {"UserPromptSubmit": (25, 50), "PostToolUse": (25, 50), "PostToolUse*": (25, 50),
+           "PostToolUseFailure": (25, 50),
            "SessionEnd": (300, 300)}
 
 
@@ -59,6 +60,13 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
+# A tool call whose output holds words the secret rules look for (key=, token, password):
+# the privacy filter then loads its regular expressions, the slower path.
+SECRETISH = {"stdout": "config.py:12: api_key = os.environ['API_KEY']\n"
+                       "auth.py:40: token = session.get('token')\nDB_PASSWORD=hunter2\n",
+             "stderr": ""}
+
+
 def bench_event(event: str, payload: dict[str, object], runs: int, env: dict[str, str],
                 cwd: Path) -> list[float]:
     samples = []
@@ -83,13 +91,17 @@ def run_round(label: str, runs: int, env: dict[str, str], cwd: Path) -> dict[str
     results = {}
     for event, payload in ((e, payloads()[e]) for e in EVENTS):
         results[event] = percentiles(bench_event(event, payload, runs, env, cwd))
-    print(f"\n{label}")
+    secretish = dict(payloads()["PostToolUse"], tool_name="Bash", tool_response=SECRETISH,
+                     tool_input={"command": "grep -rn 'key\\|token\\|PASSWORD' ."})
+    results["PostToolUse*"] = percentiles(bench_event("PostToolUse", secretish, runs, env, cwd))
+    print(f"\n{label}  (PostToolUse*: output with secret-like words, the regex path)")
     print(f"  {'hook':<20} {'p50 ms':>8} {'p95 ms':>8}   target p50/p95")
     for event, (p50, p95) in results.items():
         target = TARGETS.get(event)
         verdict = ""
         if target:
-            verdict = f"{target[0]}/{target[1]}  " + ("ok" if p50 <= target[0] and p95 <= target[1] else "MISSED")
+            met = p50 <= target[0] and p95 <= target[1]
+            verdict = f"{target[0]}/{target[1]}  " + ("ok" if met else "MISSED")
         print(f"  {event:<20} {p50:8.1f} {p95:8.1f}   {verdict}")
     return results
 

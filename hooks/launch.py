@@ -13,7 +13,7 @@ MINIMUM = (3, 10)
 
 def run():
     if sys.version_info < MINIMUM:
-        sys.stderr.write("claude-recall needs Python >= 3.10; this is %s\n" % sys.version.split()[0])
+        sys.stderr.write(f"claude-recall needs Python >= 3.10; this is {sys.version.split()[0]}\n")
         return 0
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,15 +18,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PYTHON = os.path.realpath(sys.executable)
 
 
-def load_payloads(name: str) -> list[dict[str, object]]:
+def load_payloads(name: str) -> list[dict[str, Any]]:
     lines = (FIXTURES / "payloads" / f"{name}.jsonl").read_text().splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def spooled(data_dir: Path) -> list[dict[str, object]]:
+def spooled(data_dir: Path) -> list[dict[str, Any]]:
     """Every event line currently in the spool and its unclaimed segments."""
     queue = data_dir / "queue"
-    files = sorted(queue.glob("segment-*.jsonl")) + [queue / "spool.jsonl"]
+    files = [*sorted(queue.glob("segment-*.jsonl")), queue / "spool.jsonl"]
     events = []
     for path in files:
         if path.exists():

@@ -14,7 +14,7 @@ REGISTERED = {"SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFai
 def replay(run_hook: HookRunner, name: str) -> list[dict[str, object]]:
     sent = []
     for record in load_payloads(name):
-        payload = dict(record["payload"])  # type: ignore[arg-type]
+        payload = dict(record["payload"])
         payload["cwd"] = str(run_hook.cwd)
         result = run_hook(str(record["event"]), payload)
         assert result.returncode == 0
@@ -45,8 +45,8 @@ def test_each_registered_payload_becomes_one_event(run_hook: HookRunner, data_di
 def test_tool_events_keep_input_and_response(run_hook: HookRunner, data_dir: Path) -> None:
     replay(run_hook, "multi_tool")
     tools = {e["tool_name"]: e for e in spooled(data_dir) if e["kind"] == "tool"}
-    assert tools["Write"]["tool_input"]["content"] == "alpha\nbeta\n"  # type: ignore[index]
-    assert tools["Read"]["tool_response"]["file"]["content"] == "alpha\nbeta\n"  # type: ignore[index]
+    assert tools["Write"]["tool_input"]["content"] == "alpha\nbeta\n"
+    assert tools["Read"]["tool_response"]["file"]["content"] == "alpha\nbeta\n"
     assert tools["Write"]["key"] == f"{tools['Write']['session_id']}:tool:{tools['Write']['tool_use_id']}"
 
 
@@ -80,7 +80,7 @@ def test_stop_and_session_end_request_a_summary(run_hook: HookRunner, data_dir: 
 
 def test_unregistered_events_are_ignored_and_logged(run_hook: HookRunner, data_dir: Path) -> None:
     [pre] = [r for r in load_payloads("bash_inject") if r["event"] == "PreToolUse"]
-    result = run_hook("PreToolUse", pre["payload"])  # type: ignore[arg-type]
+    result = run_hook("PreToolUse", pre["payload"])
     assert result.returncode == 0 and result.stdout == b""
     assert spooled(data_dir) == []
     assert "unknown hook event 'PreToolUse'" in log_text(data_dir)
@@ -93,7 +93,7 @@ def test_replaying_the_same_payload_stores_it_once(run_hook: HookRunner, data_di
     records = load_payloads("multi_tool")
     for _ in range(2):
         for record in records:
-            run_hook(str(record["event"]), record["payload"])  # type: ignore[arg-type]
+            run_hook(str(record["event"]), record["payload"])
     conn = open_store(str(data_dir))
     report = ingest(conn, str(data_dir))
     registered = sum(1 for r in records if r["event"] in REGISTERED)

@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT, HookRunner, load_payloads, spooled
 
@@ -14,7 +15,7 @@ WORKERS = 8
 CALLS = 500
 
 
-def _worker(data_dir: str, worker: int, template: dict[str, object], ready: object) -> None:
+def _worker(data_dir: str, worker: int, template: dict[str, Any], ready: Any) -> None:
     """One process calling the real hook entry point CALLS times (as hooks.json would)."""
     import sys
 
@@ -22,7 +23,7 @@ def _worker(data_dir: str, worker: int, template: dict[str, object], ready: obje
     os.environ["CLAUDE_RECALL_DATA_DIR"] = data_dir
     from recall_plugin.capture.hook import main
 
-    ready.wait()  # type: ignore[attr-defined]
+    ready.wait()
     for call in range(CALLS):
         payload = dict(template, tool_use_id=f"toolu_w{worker}_c{call}",
                        tool_response={"stdout": f"worker {worker} call {call} " + "x" * 700})
@@ -31,7 +32,7 @@ def _worker(data_dir: str, worker: int, template: dict[str, object], ready: obje
 
 def _post_tool_payload() -> dict[str, object]:
     [record] = [r for r in load_payloads("bash_inject") if r["event"] == "PostToolUse"]
-    return dict(record["payload"])  # type: ignore[arg-type]
+    return dict(record["payload"])
 
 
 def test_eight_processes_times_five_hundred_calls(data_dir: Path) -> None:

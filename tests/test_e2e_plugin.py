@@ -49,7 +49,7 @@ def test_marketplace_install_then_every_event_is_captured(tmp_path: Path, data_d
     kinds = [e["kind"] for e in events]
     assert kinds == ["session_start", "prompt", "tool", "tool_failure", "stop", "session_end"]
     tool, failure = events[2], events[3]
-    assert tool["tool_input"]["command"] == "echo captured-ok"  # type: ignore[index]
+    assert tool["tool_input"]["command"] == "echo captured-ok"
     assert "captured-ok" in json.dumps(tool["tool_response"])
     assert failure["error"] == "Exit code 1"
     assert {e["session_id"] for e in events} == {result["session_id"]}

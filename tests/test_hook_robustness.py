@@ -29,23 +29,23 @@ def test_malformed_stdin(run_hook: HookRunner, data_dir: Path, stdin: bytes, mes
 
 def test_five_megabyte_payload_is_trimmed_not_lost(run_hook: HookRunner, data_dir: Path) -> None:
     [record] = [r for r in load_payloads("bash_inject") if r["event"] == "PostToolUse"]
-    payload = dict(record["payload"])  # type: ignore[arg-type]
+    payload = dict(record["payload"])
     payload["tool_response"] = {"stdout": "line of output\n" * 350_000, "stderr": ""}
     data = json.dumps(payload).encode()
     assert len(data) > 5_000_000
     result = run_hook("PostToolUse", data)
     assert result.returncode == 0 and result.stdout == b""
     [event] = spooled(data_dir)
-    stdout = event["tool_response"]["stdout"]  # type: ignore[index]
+    stdout = event["tool_response"]["stdout"]
     assert len(stdout) < 5000
     assert "claude-recall elided" in stdout
-    assert event["trimmed_chars"] > 5_000_000 - 5000  # type: ignore[operator]
+    assert event["trimmed_chars"] > 5_000_000 - 5000
     assert (data_dir / "queue" / "spool.jsonl").stat().st_size < 10_000
 
 
 def test_payload_over_the_limit_is_kept_as_metadata(run_hook: HookRunner, data_dir: Path) -> None:
     [record] = [r for r in load_payloads("bash_inject") if r["event"] == "PostToolUse"]
-    payload = dict(record["payload"])  # type: ignore[arg-type]
+    payload = dict(record["payload"])
     payload["tool_response"] = "x" * 200_000
     result = run_hook("PostToolUse", json.dumps(payload).encode(),
                       CLAUDE_RECALL_MAX_PAYLOAD_BYTES="50000")
@@ -62,7 +62,7 @@ def test_broken_settings_file_does_not_break_the_hook(run_hook: HookRunner,
     data_dir.mkdir(parents=True)
     (data_dir / "settings.json").write_text('{"CLAUDE_RECALL_MAX_FIELD_CHARS": "lots",')
     for record in load_payloads("bash_inject")[:2]:
-        assert run_hook(str(record["event"]), record["payload"]).returncode == 0  # type: ignore[arg-type]
+        assert run_hook(str(record["event"]), record["payload"]).returncode == 0
     assert len(spooled(data_dir)) == 2
     assert "settings.json: not valid JSON" in log_text(data_dir)
 
@@ -72,7 +72,7 @@ def test_read_only_data_dir_still_exits_zero(run_hook: HookRunner, data_dir: Pat
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the data dir should be")
     [record] = [r for r in load_payloads("bash_inject") if r["event"] == "PostToolUse"]
-    result = run_hook("PostToolUse", record["payload"],  # type: ignore[arg-type]
+    result = run_hook("PostToolUse", record["payload"],
                       CLAUDE_RECALL_DATA_DIR=str(blocker / "data"))
     assert result.returncode == 0
     assert result.stdout == b""

@@ -8,7 +8,7 @@ import subprocess
 
 from conftest import PYTHON, ROOT, load_payloads
 
-FORBIDDEN = ("anthropic", "chromadb", "httpx", "orjson", "filelock", "sqlite3", "subprocess",
+FORBIDDEN = ("anthropic", "chromadb", "httpx", "orjson", "filelock", "sqlite3", "subprocess", "json",
              "logging", "dataclasses", "typing", "hashlib", "asyncio")
 
 
@@ -24,6 +24,6 @@ def imported_modules(event: str, payload: dict[str, object], env: dict[str, str]
 def test_capture_hooks_never_import_heavy_modules(data_dir: object, tmp_path: object) -> None:
     env = {"CLAUDE_RECALL_DATA_DIR": str(data_dir), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     for record in load_payloads("multi_tool"):
-        modules = imported_modules(str(record["event"]), record["payload"], env)  # type: ignore[arg-type]
+        modules = imported_modules(str(record["event"]), record["payload"], env)
         assert "recall_plugin" in modules
         assert not modules & set(FORBIDDEN), (record["event"], modules & set(FORBIDDEN))

@@ -17,11 +17,11 @@ ENV_VALUE = "hunter2-plain-value"
 
 def session(run_hook: HookRunner) -> None:
     records = {r["event"]: r["payload"] for r in load_payloads("bash_inject")}
-    base = dict(records["UserPromptSubmit"])  # type: ignore[arg-type]
-    run_hook("SessionStart", records["SessionStart"])  # type: ignore[arg-type]
+    base = dict(records["UserPromptSubmit"])
+    run_hook("SessionStart", records["SessionStart"])
     run_hook("UserPromptSubmit", dict(
         base, prompt=f"deploy with key {ANTHROPIC} <private>{PRIVATE_TEXT}</private> please"))
-    tool = dict(records["PostToolUse"])  # type: ignore[arg-type]
+    tool = dict(records["PostToolUse"])
     run_hook("PostToolUse", dict(tool, tool_use_id="t1", tool_input={
         "command": f"curl -H 'Authorization: Bearer {OPENROUTER}' https://example.test"},
         tool_response={"stdout": f"token {GITHUB}\naws {AWS_ID}\n<private>{PRIVATE_TEXT}</private>",
@@ -35,7 +35,7 @@ def session(run_hook: HookRunner) -> None:
     run_hook("PostToolUse", dict(tool, prompt_id="p-private", tool_use_id="t3",
                                  tool_input={"command": "echo rotate-the-root-password"},
                                  tool_response={"stdout": "rotated"}))
-    run_hook("SessionEnd", records["SessionEnd"])  # type: ignore[arg-type]
+    run_hook("SessionEnd", records["SessionEnd"])
 
 
 def all_bytes(data_dir: Path) -> bytes:

@@ -68,6 +68,6 @@ def test_excluded_project_captures_nothing(run_hook: object, data_dir: Path) -> 
     assert isinstance(run_hook, HookRunner)
     (run_hook.cwd / ".claude-recall-ignore").write_text("")
     for record in load_payloads("bash_inject"):
-        payload = dict(record["payload"], cwd=str(run_hook.cwd))  # type: ignore[call-overload]
+        payload = dict(record["payload"], cwd=str(run_hook.cwd))
         assert run_hook(str(record["event"]), payload).returncode == 0
     assert spooled(data_dir) == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 from pathlib import Path
+
+import pytest
 
 from recall_plugin.queue import spool
 from recall_plugin.queue.ingest import CORRUPT_FILE, ingest
@@ -83,7 +86,7 @@ def test_reingesting_a_segment_after_a_crash_adds_nothing(tmp_path: Path) -> Non
     assert (report.inserted, report.duplicates) == (0, 5)
 
 
-def test_failed_write_leaves_no_partial_line(tmp_path: Path, monkeypatch: object) -> None:
+def test_failed_write_leaves_no_partial_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     queue = tmp_path / "queue"
     spool.append(str(queue), event_line(1))
     real_write = os.write
@@ -94,12 +97,10 @@ def test_failed_write_leaves_no_partial_line(tmp_path: Path, monkeypatch: object
             raise OSError(28, "No space left on device")
         return real_write(fd, data)
 
-    monkeypatch.setattr(os, "write", short_then_fail)  # type: ignore[attr-defined]
-    try:
+    monkeypatch.setattr(os, "write", short_then_fail)
+    with contextlib.suppress(OSError):
         spool.append(str(queue), event_line(2))
-    except OSError:
-        pass
-    monkeypatch.undo()  # type: ignore[attr-defined]
+    monkeypatch.undo()
     assert (queue / "spool.jsonl").read_bytes() == event_line(1) + b"\n"
 
 

@@ -39,3 +39,16 @@ def test_nested_values() -> None:
     assert isinstance(out, dict)
     assert out["c"] == "short" and out["a"][1] == 3 and out["a"][2] is None
     assert cut == 2 * (5000 - 666 - 333)
+
+
+def test_globs_match_like_fnmatch() -> None:
+    import fnmatch
+
+    from recall_plugin.capture.globs import matches
+
+    names = ["TodoWrite", "mcp__plugin_recall_claude-recall__search", "Bash", "", "a*b", "/home/u/x"]
+    patterns = ["TodoWrite", "Todo*", "*", "", "mcp__*claude-recall*", "B?sh", "*Write", "a*b*",
+                "/home/*", "*/x", "x*", "??", "a**b"]
+    for name in names:
+        for pattern in patterns:
+            assert matches(name, pattern) == fnmatch.fnmatchcase(name, pattern), (name, pattern)

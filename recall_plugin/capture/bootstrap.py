@@ -12,14 +12,12 @@ points the ``venv`` symlink at it, so hooks switch to it only when it is complet
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-import shutil
 import sys
 import time
 import zlib
 
-from .. import log
+from .. import fastjson, log
 from .spawn import spawn_detached
 
 STAMP = ".claude-recall-env"
@@ -30,7 +28,9 @@ def env_key(plugin_root: str) -> str:
     version = "0"
     try:
         with open(os.path.join(plugin_root, ".claude-plugin", "plugin.json"), "rb") as handle:
-            version = str(json.loads(handle.read()).get("version", "0"))
+            manifest = fastjson.loads(handle.read())
+        if isinstance(manifest, dict):
+            version = str(manifest.get("version", "0"))
         with open(os.path.join(plugin_root, "pyproject.toml"), "rb") as handle:
             deps = zlib.crc32(handle.read())
     except (OSError, ValueError):
@@ -92,6 +92,7 @@ def build(plugin_root: str, plugin_data: str) -> int:
 
 
 def _build_locked(plugin_root: str, plugin_data: str) -> int:
+    import shutil
     import subprocess
 
     key = env_key(plugin_root)
@@ -122,6 +123,8 @@ def _build_locked(plugin_root: str, plugin_data: str) -> int:
 
 def _switch(plugin_data: str, target: str) -> None:
     """Point ``venv`` at ``target`` atomically, then drop environments older than the last."""
+    import shutil
+
     link = venv_link(plugin_data)
     previous = os.path.realpath(link) if os.path.islink(link) else None
     tmp = f"{link}.tmp-{os.getpid()}"

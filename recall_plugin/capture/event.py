@@ -8,11 +8,11 @@ a digest of the payload for the rest (so a replayed payload is stored once).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import zlib
 
+from .. import fastjson
 from . import privacy, trim
 from .project import Project
 
@@ -66,7 +66,7 @@ def now_iso() -> str:
 
 def digest(payload: dict[str, object]) -> str:
     """A short, stable digest of a payload (zlib: hashlib costs ~14 ms to import)."""
-    data = json.dumps(payload, sort_keys=True, default=str).encode("utf-8", "replace")
+    data = fastjson.dumps(payload, sort_keys=True).encode("ascii")
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
@@ -98,7 +98,7 @@ def base_event(kind: str, payload: dict[str, object], project: Project) -> Captu
     for name in ("transcript_path", "prompt_id", "agent_id", "agent_type", "source", "reason",
                  "tool_name", "tool_use_id"):
         if _text(payload, name):
-            event[name] = _text(payload, name)  # type: ignore[literal-required]
+            event[name] = _text(payload, name)
     return event
 
 
@@ -140,7 +140,7 @@ def fill_tool(event: CapturedEvent, payload: dict[str, object], limit: int,
     for name in ("tool_input", "tool_response", "error"):
         if name in payload:
             value, _, cut = clean(payload[name], limit, env_file)
-            event[name] = value  # type: ignore[literal-required]
+            event[name] = value
             cut_total += cut
     if payload.get("is_interrupt"):
         event["is_interrupt"] = True

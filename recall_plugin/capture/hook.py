@@ -9,15 +9,13 @@ at run time (each costs milliseconds on every tool call).
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 import time
 
-from .. import log, paths, settings
+from .. import fastjson, log, paths, settings
 from ..queue import spool
-from . import bootstrap, event, project
+from . import event, globs, project
 
 TYPE_CHECKING = False  # typing costs ~5 ms to import; mypy still reads the block below
 if TYPE_CHECKING:
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
 
 TOOL_KINDS = ("tool", "tool_failure")
 SCAN_BYTES = 65536
-_ID = re.compile(rb'"(session_id|tool_use_id|prompt_id|tool_name)"\s*:\s*"([^"\\]{1,200})"')
 
 
 def main(configured: str, stdin: IO[bytes] | None = None) -> int:
@@ -36,7 +33,7 @@ def main(configured: str, stdin: IO[bytes] | None = None) -> int:
     try:
         paths.private_umask()
         _run(configured, stdin if stdin is not None else sys.stdin.buffer)
-    except BaseException as exc:  # noqa: BLE001 - a hook must never fail
+    except BaseException as exc:
         _report(configured, exc)
     log.debug(f"{configured} done in {(time.monotonic() - started) * 1000:.1f} ms")
     return 0
@@ -73,7 +70,7 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings) -> CapturedEv
         log.warning(f"hook {configured}: empty stdin; nothing captured")
         return None
     try:
-        payload = json.loads(raw)
+        payload = fastjson.loads(raw)
     except ValueError as exc:
         log.warning(f"hook {configured}: stdin is not JSON ({exc}); first bytes {raw[:80]!r}")
         return None
@@ -111,10 +108,8 @@ def build(configured: str, payload: dict[str, object],
 
 
 def skipped(tool_name: object, conf: settings.Settings) -> bool:
-    import fnmatch
-
     name = tool_name if isinstance(tool_name, str) else ""
-    return any(fnmatch.fnmatchcase(name, glob) for glob in conf.items("CLAUDE_RECALL_SKIP_TOOLS"))
+    return globs.any_match(name, conf.items("CLAUDE_RECALL_SKIP_TOOLS"))
 
 
 def _fill(captured: CapturedEvent, payload: dict[str, object], conf: settings.Settings) -> None:
@@ -135,9 +130,12 @@ def _oversized(configured: str, head: bytes, stdin: IO[bytes], limit: int,
     size, tail = len(head), b""
     while chunk := stdin.read(1 << 20):
         size, tail = size + len(chunk), (tail + chunk)[-SCAN_BYTES:]
+    import re  # a rare path: the regex engine is affordable here
+
+    ids = re.compile(rb'"(session_id|tool_use_id|prompt_id|tool_name)"\s*:\s*"([^"\\]{1,200})"')
     found = {m.group(1).decode(): m.group(2).decode("utf-8", "replace")
              for part in (head[:SCAN_BYTES], head[-SCAN_BYTES:], tail)
-             for m in _ID.finditer(part)}
+             for m in ids.finditer(part)}
     log.warning(f"hook {configured}: payload of {size:,} bytes is over "
                 f"CLAUDE_RECALL_MAX_PAYLOAD_BYTES ({limit:,}); captured as metadata only")
     payload: dict[str, object] = {"hook_event_name": configured, **found}
@@ -148,7 +146,8 @@ def _oversized(configured: str, head: bytes, stdin: IO[bytes], limit: int,
 
 
 def private_marker(data_dir: str, session_id: str, prompt_id: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{session_id}.{prompt_id}")
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_"
+                   for c in f"{session_id}.{prompt_id}")
     return os.path.join(paths.queue_dir(data_dir), "private", safe)
 
 
@@ -160,7 +159,7 @@ def _private_prompt(data_dir: str, captured: CapturedEvent) -> bool:
 
 
 def _encode(captured: CapturedEvent) -> bytes:
-    return json.dumps(captured, separators=(",", ":")).encode("ascii")
+    return fastjson.dumps(captured).encode("ascii")
 
 
 def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
@@ -185,6 +184,8 @@ def _after(captured: CapturedEvent) -> None:
 def _ensure_environment() -> None:
     root, data = os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CLAUDE_PLUGIN_DATA")
     if root and data and os.path.isdir(data):
+        from . import bootstrap  # SessionStart only: it costs ~3 ms to import
+
         state = bootstrap.ensure(root, data)
         if state != "ready":
             log.info(f"plugin environment: {state}")

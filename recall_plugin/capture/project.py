@@ -10,9 +10,10 @@ of ``CLAUDE_RECALL_EXCLUDED_PROJECTS`` matching the project's name or path.
 
 from __future__ import annotations
 
-import fnmatch
-import json
 import os
+
+from .. import fastjson
+from .globs import matches
 
 CONFIG_FILE = ".claude-recall.json"
 IGNORE_MARKER = ".claude-recall-ignore"
@@ -70,8 +71,8 @@ def _local_config(cwd: str, top: str) -> tuple[dict[str, object], bool]:
 
 def _read_config(path: str) -> dict[str, object]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        with open(path, "rb") as handle:
+            data = fastjson.loads(handle.read())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -87,7 +88,7 @@ def resolve(cwd: str, forced_name: str = "", excluded_globs: tuple[str, ...] = (
     name = name or os.path.basename(root.rstrip("/")) or "root"
     excluded = ignored or config.get("capture") is False
     excluded = excluded or any(
-        fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(root, glob)
+        matches(name, glob) or matches(root, glob)
         for glob in excluded_globs
     )
     return Project(name, root, excluded)

@@ -9,6 +9,7 @@ keeps ``sessions`` and ``prompts`` current.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -68,10 +69,8 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
             else:
                 duplicates += 1
     _keep_corrupt(queue_dir, corrupt)
-    try:
+    with contextlib.suppress(FileNotFoundError):  # another ingester finished it
         os.unlink(segment)
-    except FileNotFoundError:
-        pass  # another ingester finished it
     return IngestReport(1, lines, inserted, duplicates, len(corrupt))
 
 

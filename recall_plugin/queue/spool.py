@@ -17,9 +17,12 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
 
 from .. import paths
+
+TYPE_CHECKING = False  # collections.abc costs ~2 ms on the hook hot path
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SPOOL_NAME = "spool.jsonl"
 SEGMENT_PREFIX = "segment-"

@@ -16,6 +16,15 @@ class Setting:
 
     __slots__ = ("aliases", "choices", "default", "env_only", "group", "help", "kind",
                  "minimum", "name")
+    name: str
+    kind: str
+    default: object
+    help: str
+    choices: tuple[str, ...]
+    aliases: tuple[str, ...]
+    group: str
+    minimum: int | None
+    env_only: bool
 
     def __init__(self, name: str, kind: str, default: object, *, help: str,
                  choices: tuple[str, ...] = (), aliases: tuple[str, ...] = (),

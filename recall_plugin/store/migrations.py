@@ -170,7 +170,7 @@ def fts_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 def m002_fts(conn: sqlite3.Connection) -> None:
-    script(conn, 
+    script(conn,
         fts_sql("observations", ("title", "subtitle", "narrative", "facts", "concepts",
                                  "files_read", "files_modified"))
         + fts_sql("summaries", ("request", "investigated", "learned", "completed",

@@ -36,6 +36,7 @@ def last_resort_log(exc):
         root = os.environ.get("CLAUDE_RECALL_DATA_DIR") or os.path.expanduser("~/.claude-recall")
         folder = os.path.join(root, "logs")
         if not os.path.isdir(folder):
+            os.umask(0o077)
             os.makedirs(folder, 0o700)
         line = "%s ERROR   [launcher pid=%d] %s: %s (argv %s)\n" % (
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.getpid(),

@@ -27,8 +27,13 @@ def private_umask() -> None:
 
 
 def ensure_dir(path: str) -> str:
-    """Create ``path`` (and parents) as 0700 folders; return it."""
-    os.makedirs(path, mode=DIR_MODE, exist_ok=True)
+    """Create ``path`` and any missing parents as 0700 folders; return it."""
+    if not os.path.isdir(path):
+        previous = os.umask(0o077)  # makedirs applies ``mode`` to the leaf only
+        try:
+            os.makedirs(path, mode=DIR_MODE, exist_ok=True)
+        finally:
+            os.umask(previous)
     return path
 
 

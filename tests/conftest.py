@@ -34,8 +34,9 @@ def spooled(data_dir: Path) -> list[dict[str, Any]]:
     return events
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test (autouse): its own data dir, HOME and Claude config dir under tmp_path."""
     path = tmp_path / "data"
     monkeypatch.setenv("CLAUDE_RECALL_DATA_DIR", str(path))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -107,3 +107,24 @@ def test_failed_write_leaves_no_partial_line(tmp_path: Path, monkeypatch: pytest
 def test_spool_file_is_private(tmp_path: Path) -> None:
     spool.append(str(tmp_path / "q"), event_line(1))
     assert (tmp_path / "q" / "spool.jsonl").stat().st_mode & 0o077 == 0
+
+
+def test_a_held_lock_never_blocks_a_hook(tmp_path: Path) -> None:
+    """A writer stuck holding the lock: the next append goes to a segment of its own."""
+    import fcntl
+    import time
+
+    queue = tmp_path / "queue"
+    spool.append(str(queue), event_line(1))
+    holder = os.open(queue / "spool.jsonl", os.O_RDWR)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        spool.append(str(queue), event_line(2), wait=0.2)
+        assert time.monotonic() - started < 1.0
+    finally:
+        os.close(holder)
+    [side] = spool.segments(str(queue))
+    assert Path(side).read_bytes() == event_line(2) + b"\n"
+    report = ingest(open_store(str(tmp_path)), str(tmp_path))
+    assert (report.inserted, report.corrupt) == (2, 0)

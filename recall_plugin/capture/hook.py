@@ -35,7 +35,8 @@ def main(configured: str, stdin: IO[bytes] | None = None) -> int:
         _run(configured, stdin if stdin is not None else sys.stdin.buffer)
     except BaseException as exc:
         _report(configured, exc)
-    log.debug(f"{configured} done in {(time.monotonic() - started) * 1000:.1f} ms")
+    log.debug(f"{configured} done in {(time.monotonic() - started) * 1000:.1f} ms "
+              f"by {sys.executable}")
     return 0
 
 

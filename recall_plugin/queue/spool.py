@@ -10,6 +10,10 @@ depend on how much is queued.
 The ingester claims the spool by renaming it, under the same lock, to a numbered segment;
 writers that opened the old file notice (its inode no longer matches the path) and reopen.
 Segments are deleted only after their lines are committed to the store.
+
+A hook never waits long: if the lock cannot be had within ``LOCK_WAIT_S`` (a writer stopped
+while holding it, say), the line goes to a segment file of its own, written atomically, which
+the ingester reads like any other. Nothing is lost and Claude Code is not held up.
 """
 
 from __future__ import annotations
@@ -27,25 +31,50 @@ if TYPE_CHECKING:
 SPOOL_NAME = "spool.jsonl"
 SEGMENT_PREFIX = "segment-"
 MAX_REOPEN = 20
+LOCK_WAIT_S = 1.0
 
 
 def spool_path(queue_dir: str) -> str:
     return os.path.join(queue_dir, SPOOL_NAME)
 
 
-def append(queue_dir: str, line: bytes) -> None:
+def append(queue_dir: str, line: bytes, wait: float = LOCK_WAIT_S) -> None:
     """Append one JSON line (no newline inside) durably. Raises ``OSError`` on failure."""
     path = spool_path(queue_dir)
+    deadline = time.monotonic() + wait
     for _ in range(MAX_REOPEN):
         fd = _open_for_append(queue_dir, path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not _lock(fd, deadline):
+                break
             if _still_current(fd, path):
                 _write_line(fd, line)
                 return
         finally:
             os.close(fd)  # closing releases the lock
-    raise OSError(f"spool {path} kept moving; gave up after {MAX_REOPEN} tries")
+    write_segment(queue_dir, line + b"\n")
+
+
+def _lock(fd: int, deadline: float) -> bool:
+    """Take the exclusive lock, polling briefly (writers hold it for well under 1 ms)."""
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
+
+
+def write_segment(queue_dir: str, data: bytes) -> str:
+    """Write ``data`` as a segment of its own, atomically (temp file, fsync, rename)."""
+    name = f"{SEGMENT_PREFIX}{time.time_ns():020d}-{os.getpid()}.jsonl"
+    target = os.path.join(queue_dir, name)
+    paths.atomic_write(target, data)
+    return target
 
 
 def _open_for_append(queue_dir: str, path: str) -> int:

@@ -1,0 +1,88 @@
+"""The command line: status, doctor and the two ways to run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, HookRunner, load_payloads
+
+CONSOLE = Path(sys.executable).parent / "claude-recall"
+
+
+def cli(*args: str, module: bool = True) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "recall_plugin", *args] if module else [str(CONSOLE), *args]
+    return subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_status_json_counts_a_captured_session(run_hook: HookRunner, data_dir: Path) -> None:
+    for record in load_payloads("multi_tool"):
+        run_hook(record["event"], record["payload"])
+    result = cli("status", "--json")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["queue"]["pending"] == 6  # all but session_start, which needs no extraction
+    assert {"pending", "failed", "dead"} <= set(status["queue"])
+    assert (status["sessions"], status["prompts"], status["events"]) == (1, 1, 7)
+    assert (status["observations"], status["summaries"]) == (0, 0)
+    assert status["provider"] == "claude"
+    assert status["data_dir"] == str(data_dir)
+    text = cli("status").stdout
+    assert "events        7" in text and "last run      never" in text
+
+
+def test_console_script_and_module_are_the_same(data_dir: Path) -> None:
+    assert CONSOLE.exists()
+    for args in (["--help"], ["status", "--json"], ["settings", "get", "provider"]):
+        assert cli(*args).stdout == cli(*args, module=False).stdout
+
+
+def test_doctor_reports_and_says_what_to_fix(data_dir: Path) -> None:
+    ok = cli("doctor")
+    assert "ok    python" in ok.stdout and "ok    environment" in ok.stdout
+    assert "warn  claude code" in ok.stdout  # the plugin is not installed in this HOME
+    assert ok.returncode == 0, ok.stdout
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "settings.json").write_text('{"CLAUDE_RECALL_PROVIDER": "gpt"}')
+    os.chmod(data_dir, 0o755)
+    bad = cli("doctor")
+    assert bad.returncode == 1
+    assert "FAIL  settings" in bad.stdout and "CLAUDE_RECALL_PROVIDER" in bad.stdout
+    assert "FAIL  data dir" in bad.stdout and f"chmod -R go-rwx {data_dir}" in bad.stdout
+
+
+def test_doctor_detects_a_corrupt_database(data_dir: Path) -> None:
+    cli("status")
+    db = data_dir / "recall.db"
+    sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    raw = bytearray(db.read_bytes())
+    raw[4096:8192] = b"\x00garbage" * 512
+    db.write_bytes(bytes(raw))
+    result = cli("doctor")
+    assert result.returncode == 1
+    assert "FAIL  database" in result.stdout
+    assert "fix:" in result.stdout
+
+
+def test_hook_subcommand_is_what_the_hooks_run(data_dir: Path) -> None:
+    [record] = [r for r in load_payloads("bash_inject") if r["event"] == "UserPromptSubmit"]
+    result = subprocess.run([sys.executable, "-m", "recall_plugin", "hook", "UserPromptSubmit"],
+                            input=json.dumps(record["payload"]), capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "please run echo hello" in (data_dir / "queue" / "spool.jsonl").read_text()
+
+
+def test_log_rotates(data_dir: Path) -> None:
+    from recall_plugin import log
+
+    for n in range(12_000):
+        log.info(f"line {n} " + "x" * 100)
+    logs = sorted(p.name for p in (data_dir / "logs").iterdir())
+    assert logs == ["recall.log", "recall.log.1"]
+    assert (data_dir / "logs" / "recall.log.1").stat().st_size <= log.MAX_BYTES + 200

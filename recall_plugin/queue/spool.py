@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 SPOOL_NAME = "spool.jsonl"
 SEGMENT_PREFIX = "segment-"
 MAX_REOPEN = 20
-LOCK_WAIT_S = 1.0
+LOCK_WAIT_S = 0.5
 
 
 def spool_path(queue_dir: str) -> str:

@@ -17,3 +17,29 @@ class StoreError(RecallError):
 
 class QueueError(RecallError):
     """The capture spool cannot be written or read."""
+
+
+class ProviderError(RecallError):
+    """A provider call failed. ``setting`` names what the user should fix, when that helps."""
+
+    def __init__(self, message: str, *, provider: str = "", status: int | None = None,
+                 setting: str | None = None) -> None:
+        super().__init__(message)
+        self.provider, self.status, self.setting = provider, status, setting
+
+
+class TransientError(ProviderError):
+    """Worth retrying or falling back: 429, 5xx, timeouts, dropped connections."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class BadReplyError(TransientError):
+    """The provider answered, but not with something usable (malformed body, empty text)."""
+
+
+class ConfigError(ProviderError):
+    """Retrying cannot help until a setting changes: missing or invalid key (401/403), unknown
+    model (404). The provider is paused until its settings change."""

@@ -53,6 +53,11 @@ def db_file(root: str) -> str:
     return os.path.join(root, "recall.db")
 
 
+def extractor_lock(root: str) -> str:
+    """Held by the one extractor that may run for this data dir."""
+    return os.path.join(root, "extractor.lock")
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename), mode 0600."""
     ensure_dir(os.path.dirname(path) or ".")

@@ -47,6 +47,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for var in list(os.environ):
         if var.startswith("CLAUDE_RECALL_") and var != "CLAUDE_RECALL_DATA_DIR":
             monkeypatch.delenv(var)
+    # Hooks would start a background extractor; tests that want one turn this back on.
+    monkeypatch.setenv("CLAUDE_RECALL_AUTO_EXTRACT", "false")
     yield path
 
 

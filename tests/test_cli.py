@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, HookRunner, load_payloads
 
 CONSOLE = Path(sys.executable).parent / "claude-recall"
@@ -41,7 +42,21 @@ def test_console_script_and_module_are_the_same(data_dir: Path) -> None:
         assert cli(*args).stdout == cli(*args, module=False).stdout
 
 
-def test_doctor_reports_and_says_what_to_fix(data_dir: Path) -> None:
+def test_doctor_names_the_provider_setting_to_fill_in(data_dir: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUDE_RECALL_CLAUDE_CLI", "off")
+    missing = cli("doctor")
+    assert missing.returncode == 1
+    assert "FAIL  provider     no usable provider: claude: no API key" in missing.stdout
+    assert "CLAUDE_RECALL_CLAUDE_API_KEY" in missing.stdout
+    monkeypatch.setenv("CLAUDE_RECALL_PROVIDER", "openrouter")
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-" + "5" * 64)
+    fallback = cli("doctor")
+    assert "ok    provider     openrouter is usable" in fallback.stdout
+
+
+def test_doctor_reports_and_says_what_to_fix(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "k" * 80)
     ok = cli("doctor")
     assert "ok    python" in ok.stdout and "ok    environment" in ok.stdout
     assert "warn  claude code" in ok.stdout  # the plugin is not installed in this HOME

@@ -36,7 +36,8 @@ def test_plugin_validates(tmp_path: Path, data_dir: Path) -> None:
 def test_marketplace_install_then_every_event_is_captured(tmp_path: Path, data_dir: Path) -> None:
     plugin = copy_plugin(tmp_path / "claude-recall")
     with FakeAnthropic(Script(TURNS)) as fake:
-        claude = Claude(tmp_path, fake.url, {"CLAUDE_RECALL_DATA_DIR": str(data_dir)})
+        claude = Claude(tmp_path, fake.url, {"CLAUDE_RECALL_DATA_DIR": str(data_dir),
+                                             "CLAUDE_RECALL_AUTO_EXTRACT": "false"})
         assert claude.cli("plugin", "marketplace", "add", str(plugin)).returncode == 0
         installed = claude.cli("plugin", "install", "recall@claude-recall")
         assert installed.returncode == 0, installed.stdout + installed.stderr

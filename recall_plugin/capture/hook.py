@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 TOOL_KINDS = ("tool", "tool_failure")
 SCAN_BYTES = 65536
+EXTRACTING_ENV = "CLAUDE_RECALL_EXTRACTING"
 
 
 def main(configured: str, stdin: IO[bytes] | None = None) -> int:
@@ -49,6 +50,8 @@ def _report(configured: str, exc: BaseException) -> None:
 
 
 def _run(configured: str, stdin: IO[bytes]) -> None:
+    if os.environ.get(EXTRACTING_ENV):
+        return  # a session run by the extractor itself (claude CLI provider): never capture it
     conf = settings.load()
     log.configure(conf.text("CLAUDE_RECALL_LOG_LEVEL"), component=f"hook:{configured}")
     if configured == "SessionStart":
@@ -63,7 +66,7 @@ def _run(configured: str, stdin: IO[bytes]) -> None:
     if captured is not None:
         _before(captured, conf)
         spool.append(paths.queue_dir(conf.data_dir), _encode(captured))
-        _after(captured)
+        _after(captured, conf)
 
 
 def _capture(configured: str, raw: bytes, conf: settings.Settings) -> CapturedEvent | None:
@@ -176,10 +179,17 @@ def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
         log.error(f"cannot mark prompt {prompt_id} private ({exc}); its tool calls may be captured")
 
 
-def _after(captured: CapturedEvent) -> None:
+def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
     """Side effects once the event is safely spooled."""
     if captured["kind"] == "session_start":
         _ensure_environment()
+    if conf.flag("CLAUDE_RECALL_AUTO_EXTRACT"):
+        from . import spawn
+
+        root = conf.data_dir
+        state = spawn.start_extractor(root, paths.extractor_lock(root),
+                                      os.path.join(paths.logs_dir(root), "extractor.out"))
+        log.debug(f"extractor: {state}")
 
 
 def _ensure_environment() -> None:

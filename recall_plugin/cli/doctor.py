@@ -147,7 +147,7 @@ def checks(root: str) -> list[Check]:
     steps: list[Callable[[], Check]] = [
         check_python, check_dependencies, lambda: check_permissions(root),
         lambda: check_database(root), lambda: check_settings(root),
-        lambda: check_queue(root), check_plugin,
+        lambda: check_queue(root), lambda: check_provider(root), check_plugin,
     ]
     return [step() for step in steps]
 
@@ -162,3 +162,21 @@ def run(args: argparse.Namespace) -> int:
         if r.fix and mark != "ok  ":
             print(f"      {'':<12} fix: {r.fix}")
     return 0 if all(r.ok or r.warn_only for r in results) else 1
+
+
+def check_provider(root: str) -> Check:
+    """Can extraction call a provider? Names the setting to fill in when it cannot."""
+    from ..providers import create
+
+    conf = settings.load(root)
+    names = [conf.text("CLAUDE_RECALL_PROVIDER"), conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER")]
+    problems: list[str] = []
+    for name in dict.fromkeys(n for n in names if n != "none"):
+        why = create(name, conf).unusable()
+        if why is None:
+            note = f" (instead of {names[0]}: {problems[0]})" if problems else ""
+            return Check("provider", not problems, f"{name} is usable{note}",
+                         problems[0] if problems else "", warn_only=bool(problems))
+        problems.append(f"{name}: {why}")
+    return Check("provider", False, "no usable provider: " + "; ".join(problems),
+                 "fill in the API key setting named above (claude-recall settings set KEY VALUE)")

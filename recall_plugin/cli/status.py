@@ -53,8 +53,12 @@ def render(status: stats.Status) -> str:
         f"summaries     {status.summaries}",
         f"last run      {status.last_extractor_run or 'never'}",
     ]
+    usage = status.usage_today
+    lines.append(f"today         {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} in / "
+                 f"{usage.get('output_tokens', 0):,} out tokens, ${usage.get('cost_usd', 0):.4f}")
     if status.last_error:
         lines.append(f"last error    {status.last_error}")
+    lines += [f"paused        {p['reason']}" for p in status.paused]
     lines += [f"note          {note}" for note in status.notes]
     return "\n".join(lines)
 

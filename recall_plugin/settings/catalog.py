@@ -55,6 +55,9 @@ CLAUDE = (
             help="Claude model used for extraction."),
     Setting("CLAUDE_RECALL_CLAUDE_BASE_URL", "str", "", aliases=("ANTHROPIC_BASE_URL",),
             group="claude", help="Anthropic API base URL (or ANTHROPIC_BASE_URL); empty: SDK default."),
+    Setting("CLAUDE_RECALL_CLAUDE_CLI", "str", "auto", group="claude",
+            help="With no API key: `auto` runs your own `claude` CLI (print mode, no tools), "
+                 "`off` never does, or a path to the binary."),
     *_window("claude", "Claude"),
 )
 
@@ -91,7 +94,37 @@ PROVIDER = (
             help="AI provider for observation extraction."),
     Setting("CLAUDE_RECALL_FALLBACK_PROVIDER", "choice", "claude", choices=(*PROVIDERS, "none"),
             group="provider", help="Provider used when the chosen one is unavailable; none: off."),
+    Setting("CLAUDE_RECALL_REQUEST_TIMEOUT_S", "int", 60, minimum=1, group="provider",
+            help="Seconds one provider call may take before it counts as a timeout."),
 )
 
-SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *CLAUDE, *GEMINI, *OPENROUTER)
+EXTRACT = (
+    Setting("CLAUDE_RECALL_AUTO_EXTRACT", "bool", True, group="extract",
+            help="Hooks start the extractor in the background after capturing (off: run "
+                 "`claude-recall extract` yourself)."),
+    Setting("CLAUDE_RECALL_EXTRACTOR_IDLE_S", "int", 10, minimum=0, group="extract",
+            help="Seconds the background extractor waits on an empty queue before it exits."),
+    Setting("CLAUDE_RECALL_BATCH_MAX_EVENTS", "int", 25, minimum=1, group="extract",
+            help="Most captured events sent to the provider in one turn."),
+    Setting("CLAUDE_RECALL_BATCH_MAX_CHARS", "int", 24_000, minimum=1000, group="extract",
+            help="Most characters of captured events sent in one turn."),
+    Setting("CLAUDE_RECALL_HISTORY_DIGESTS", "bool", True, group="extract",
+            help="Resend earlier turns of a session as one line per event (the model's own "
+                 "observations carry the detail); off: resend them in full."),
+    Setting("CLAUDE_RECALL_BATCH_WAIT_S", "int", 60, minimum=0, group="extract",
+            help="A session's events are sent once Claude finishes its turn, a batch is full, "
+                 "or the newest event is this old."),
+    Setting("CLAUDE_RECALL_RETRY_BASE_S", "int", 30, minimum=0, group="extract",
+            help="First retry delay after a provider error; doubles per attempt (max 1 hour), "
+                 "never shorter than the provider's Retry-After."),
+    Setting("CLAUDE_RECALL_MAX_ATTEMPTS", "int", 6, minimum=1, group="extract",
+            help="Failed attempts before a batch is marked dead (`claude-recall retry` revives it)."),
+    Setting("CLAUDE_RECALL_DAILY_TOKEN_BUDGET", "int", 0, minimum=0, group="extract",
+            help="Tokens per UTC day all extraction may spend; 0: no limit."),
+    Setting("CLAUDE_RECALL_SESSION_TOKEN_BUDGET", "int", 0, minimum=0, group="extract",
+            help="Tokens one Claude Code session's extraction may spend; 0: no limit."),
+)
+
+SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *EXTRACT, *CLAUDE, *GEMINI,
+                                 *OPENROUTER)
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

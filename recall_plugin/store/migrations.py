@@ -179,9 +179,38 @@ def m002_fts(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_conversations(conn: sqlite3.Connection) -> None:
+    """The provider conversation kept per Claude Code session, and why extraction waits."""
+    script(conn, """
+    CREATE TABLE turns (
+        id          INTEGER PRIMARY KEY,
+        session_id  TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content     TEXT NOT NULL,
+        digest      TEXT,
+        event_ids   TEXT NOT NULL DEFAULT '[]',
+        provider    TEXT,
+        model       TEXT,
+        created_at  TEXT NOT NULL,
+        UNIQUE (session_id, seq)
+    );
+    CREATE TABLE pauses (
+        scope       TEXT PRIMARY KEY,
+        reason      TEXT NOT NULL,
+        setting     TEXT,
+        fingerprint TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX events_retry ON events(state, next_attempt_at);
+    ALTER TABLE summaries ADD COLUMN last_event_id INTEGER;
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_core", m001_core),
     ("002_fts", m002_fts),
+    ("003_conversations", m003_conversations),
 )
 
 

@@ -21,6 +21,9 @@ class Status:
     last_extractor_run: str | None
     last_error: str | None
     usage_today: dict[str, float] = field(default_factory=dict)
+    usage_by_day: list[dict[str, object]] = field(default_factory=list)
+    usage_by_session: list[dict[str, object]] = field(default_factory=list)
+    paused: list[dict[str, str | None]] = field(default_factory=list)
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
@@ -55,6 +58,23 @@ def usage_today(conn: sqlite3.Connection) -> dict[str, float]:
             "cost_usd": round(float(row[3]), 6)}
 
 
+def usage_by(conn: sqlite3.Connection, key: str, limit: int) -> list[dict[str, object]]:
+    """Calls, tokens and cost grouped by day or by session, newest or biggest first."""
+    group = "substr(created_at, 1, 10)" if key == "day" else "session_id"
+    order = "1 DESC" if key == "day" else "4 DESC"
+    rows = conn.execute(
+        f"SELECT {group}, count(*), sum(input_tokens), sum(total_tokens), sum(cost_usd),"
+        f" group_concat(DISTINCT provider) FROM provider_calls GROUP BY 1 ORDER BY {order}"
+        f" LIMIT {int(limit)}").fetchall()
+    return [{key: r[0], "calls": r[1], "input_tokens": r[2], "total_tokens": r[3],
+             "cost_usd": round(float(r[4]), 6), "providers": r[5]} for r in rows]
+
+
+def paused(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
+    return [{"scope": r[0], "reason": r[1], "setting": r[2]}
+            for r in conn.execute("SELECT scope, reason, setting FROM pauses ORDER BY created_at")]
+
+
 def collect(conn: sqlite3.Connection, data_dir: str, provider: str, spooled: int = 0,
             notes: tuple[str, ...] = ()) -> Status:
     return Status(
@@ -69,5 +89,8 @@ def collect(conn: sqlite3.Connection, data_dir: str, provider: str, spooled: int
         last_extractor_run=state_value(conn, "last_extractor_run"),
         last_error=state_value(conn, "last_error"),
         usage_today=usage_today(conn),
+        usage_by_day=usage_by(conn, "day", 7),
+        usage_by_session=usage_by(conn, "session_id", 10),
+        paused=paused(conn),
         notes=notes,
     )

@@ -1,0 +1,112 @@
+"""Write what one provider call produced: the call itself (always), then, in one transaction,
+the conversation turns, observations and summary together with the events marked done."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ..providers.base import Reply, Usage
+from ..store.db import write
+from .parse import Observation, ParsedReply, Summary
+from .work import Batch, now_iso, set_state
+
+
+@dataclass(frozen=True)
+class Call:
+    """One provider call, as recorded in provider_calls."""
+
+    session_id: str
+    provider: str
+    model: str
+    purpose: str
+    usage: Usage
+    cost_usd: float
+    messages_in_context: int
+    duration_ms: int
+    error: str | None = None
+
+
+def record_call(conn: sqlite3.Connection, call: Call) -> None:
+    u = call.usage
+    with write(conn):
+        conn.execute(
+            "INSERT INTO provider_calls (session_id, provider, model, purpose, status, error,"
+            " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens,"
+            " cost_usd, messages_in_context, duration_ms, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (call.session_id, call.provider, call.model, call.purpose,
+             "error" if call.error else "ok", call.error, u.input_tokens, u.output_tokens,
+             u.cache_read_tokens, u.cache_write_tokens, u.total_tokens, call.cost_usd,
+             call.messages_in_context, call.duration_ms, now_iso()))
+
+
+def _append_turn(conn: sqlite3.Connection, batch: Batch, role: str, content: str,
+                 reply: Reply | None, provider: str, digest: str | None = None) -> None:
+    seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE session_id = ?",
+                       (batch.session_id,)).fetchone()[0]
+    conn.execute(
+        "INSERT INTO turns (session_id, seq, role, content, digest, event_ids, provider, model,"
+        " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (batch.session_id, seq, role, content, digest, json.dumps(batch.event_ids),
+         provider if reply else None, reply.model if reply else None, now_iso()))
+
+
+def _insert_observation(conn: sqlite3.Connection, batch: Batch, obs: Observation,
+                        tokens: tuple[int, int]) -> None:
+    conn.execute(
+        "INSERT INTO observations (session_id, project, prompt_number, type, title, subtitle,"
+        " facts, narrative, concepts, files_read, files_modified, source_event_ids, batch_key,"
+        " input_tokens, output_tokens, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (batch.session_id, batch.project, batch.prompt_number, obs.type, obs.title, obs.subtitle,
+         json.dumps(list(obs.facts)), obs.narrative, json.dumps(list(obs.concepts)),
+         json.dumps(list(obs.files_read)), json.dumps(list(obs.files_modified)),
+         json.dumps(batch.event_ids), f"{batch.session_id}:{batch.event_ids[0]}-{batch.event_ids[-1]}",
+         tokens[0], tokens[1], now_iso()))
+
+
+def _upsert_summary(conn: sqlite3.Connection, batch: Batch, summary: Summary, usage: Usage) -> None:
+    stamp = now_iso()
+    conn.execute(
+        "INSERT INTO summaries (session_id, project, prompt_number, request, investigated,"
+        " learned, completed, next_steps, notes, input_tokens, output_tokens, created_at,"
+        " updated_at, last_event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(session_id) DO UPDATE SET prompt_number = excluded.prompt_number,"
+        " request = excluded.request, investigated = excluded.investigated,"
+        " learned = excluded.learned, completed = excluded.completed,"
+        " next_steps = excluded.next_steps, notes = excluded.notes,"
+        " input_tokens = summaries.input_tokens + excluded.input_tokens,"
+        " output_tokens = summaries.output_tokens + excluded.output_tokens,"
+        " updated_at = excluded.updated_at, last_event_id = excluded.last_event_id",
+        (batch.session_id, batch.project, batch.prompt_number, summary.request,
+         summary.investigated, summary.learned, summary.completed, summary.next_steps,
+         summary.notes, usage.input_tokens, usage.output_tokens, stamp, stamp,
+         batch.event_ids[-1]))
+
+
+def complete(conn: sqlite3.Connection, batch: Batch, turn: tuple[str, str], reply: Reply,
+             provider: str, parsed: ParsedReply) -> None:
+    """Store everything the call produced and mark the batch done, atomically."""
+    parts = max(1, len(parsed.observations) + (1 if parsed.summary else 0))
+    share = (reply.usage.input_tokens // parts, reply.usage.output_tokens // parts)
+    marks = ",".join("?" * len(batch.event_ids))
+    with write(conn):
+        _append_turn(conn, batch, "user", turn[0], None, provider, turn[1])
+        _append_turn(conn, batch, "assistant", reply.text, reply, provider)
+        for obs in parsed.observations:
+            _insert_observation(conn, batch, obs, share)
+        if parsed.summary:
+            _upsert_summary(conn, batch, parsed.summary, Usage(*share))
+        conn.execute(f"UPDATE events SET state = 'done', last_error = NULL WHERE id IN ({marks})",
+                     batch.event_ids)
+        set_state(conn, "last_extractor_run", now_iso())
+
+
+def tokens_since(conn: sqlite3.Connection, since: str, session_id: str | None = None) -> int:
+    sql = "SELECT coalesce(sum(total_tokens), 0) FROM provider_calls WHERE created_at >= ?"
+    args: list[str] = [since]
+    if session_id is not None:
+        sql += " AND session_id = ?"
+        args.append(session_id)
+    return int(conn.execute(sql, args).fetchone()[0])

@@ -1,0 +1,314 @@
+"""The extractor: one per data dir (a lock), short-lived, settings re-read for every batch.
+
+For each ready batch: pick the provider chain (the chosen provider, then the fallback), fit
+the session's stored conversation to the provider's window, call, parse, store. A transient
+failure (429, 5xx, timeout, connection) of one provider hands the same request, history
+included, to the fallback; if every provider fails the batch is retried later with
+exponential backoff. A configuration failure (no key, 401/403, unknown model) pauses that
+provider until its settings change. Budgets pause extraction without losing anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .. import log, paths, settings
+from ..errors import ConfigError, ProviderError, TransientError
+from ..providers import create
+from ..providers.base import Message, Provider, Reply, Request, Usage
+from ..providers.pricing import estimate_cost
+from ..queue.ingest import ingest
+from ..store.db import open_store
+from . import pauses, render, work
+from .parse import ReplyParseError, parse_reply
+from .prompts import SYSTEM_PROMPT, user_turn
+from .results import Call, complete, record_call, tokens_since
+from .window import fit
+
+
+@dataclass
+class Totals:
+    batches: int = 0
+    events: int = 0
+    observations: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    totals: Totals
+    remaining: int
+    reason: str | None
+
+
+class Busy(Exception):
+    """Another extractor holds the lock for this data dir."""
+
+
+def take_lock(data_dir: str, wait: bool) -> int:
+    paths.ensure_dir(data_dir)
+    fd = os.open(paths.extractor_lock(data_dir), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        raise Busy from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+class Extractor:
+    def __init__(self, data_dir: str, *, drain: bool, out: Callable[[str], None] = lambda s: None):
+        self.data_dir, self.drain, self.out = data_dir, drain, out
+        self.conn: sqlite3.Connection = open_store(data_dir)
+        self.providers: dict[str, tuple[str, Provider]] = {}
+        self.totals = Totals()
+        self.skip: set[str] = set()
+        self.digests = True
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, idle_s: float) -> Outcome:
+        work.reset_stale(self.conn)
+        if self.drain:
+            self._make_failed_due()
+        idle_since = time.monotonic()
+        while True:
+            conf = settings.load(self.data_dir)
+            log.configure(conf.text("CLAUDE_RECALL_LOG_LEVEL"), "extractor")
+            if self.step(conf):
+                idle_since = time.monotonic()
+            elif self.drain or time.monotonic() - idle_since >= idle_s:
+                return self._outcome()
+            else:
+                time.sleep(min(0.5, max(idle_s, 0.05)))
+
+    def step(self, conf: settings.Settings) -> bool:
+        """Ingest, then process one ready batch. False when there was nothing to do."""
+        ingest(self.conn, self.data_dir)
+        if self._over_daily_budget(conf):
+            return False
+        batch = work.next_batch(self.conn, self._limits(conf), self.skip, self._size)
+        if batch is None:
+            return False
+        if self._over_session_budget(conf, batch):
+            self.skip.add(batch.session_id)
+            return True
+        if not batch.tool_events and (not batch.summarize or
+                                      work.summary_is_current(self.conn, batch)):
+            work.skip_done(self.conn, batch)
+            return True
+        return self._process(conf, batch)
+
+    def close(self) -> None:
+        for _, provider in self.providers.values():
+            provider.close()
+        self.conn.close()
+
+    # -- one batch ------------------------------------------------------------------------
+    def _process(self, conf: settings.Settings, batch: work.Batch) -> bool:
+        chain = self._chain(conf)
+        if not chain:
+            return False
+        shown = [e for e in batch.events if e.kind != "session_start"]
+        turn = (user_turn(batch.session_id, batch.project, [render.render_event(e) for e in shown],
+                          batch.summarize),
+                user_turn(batch.session_id, batch.project, [render.digest_event(e) for e in shown],
+                          batch.summarize))
+        self.digests = conf.flag("CLAUDE_RECALL_HISTORY_DIGESTS")
+        work.claim(self.conn, batch)
+        error: TransientError | ProviderError | None = None
+        for provider in chain:
+            error = self._attempt(provider, batch, turn)
+            if error is None:
+                return True
+            if isinstance(error, ConfigError):
+                self._pause_provider(conf, provider, error)
+                work.release(self.conn, batch)
+                return True
+            if not isinstance(error, TransientError):
+                break
+            log.warning(f"{provider.name} failed ({error}); "
+                        + ("falling back" if provider is not chain[-1] else "no fallback left"))
+        self._failed(conf, batch, error)
+        return True
+
+    def _attempt(self, provider: Provider, batch: work.Batch,
+                 turn: tuple[str, str]) -> ProviderError | None:
+        max_messages, max_tokens = provider.window
+        window = fit(SYSTEM_PROMPT, work.history(self.conn, batch.session_id, self.digests),
+                     Message("user", turn[0]), max_messages, max_tokens)
+        self._warn_window(batch, window.dropped, window.estimated_tokens, window.too_big)
+        started = time.monotonic()
+        try:
+            reply = provider.complete(Request(SYSTEM_PROMPT, window.messages))
+        except ProviderError as exc:
+            self._record(provider, batch, started, len(window.messages), None, str(exc))
+            return exc
+        try:
+            parsed = parse_reply(reply.text, known_paths=render.known_paths(list(batch.events)),
+                                 cwd=render.session_cwd(list(batch.events)),
+                                 expect_summary=batch.summarize)
+        except ReplyParseError as exc:
+            error = f"unusable reply from {provider.name}: {exc}"
+            self._record(provider, batch, started, len(window.messages), reply, error)
+            return TransientError(error, provider=provider.name)
+        call = self._record(provider, batch, started, len(window.messages), reply)
+        for problem in parsed.problems:
+            log.info(f"session {batch.session_id[:8]}: {problem}")
+        complete(self.conn, batch, turn, reply, provider.name, parsed)
+        self._count(batch, parsed.observations, call)
+        return None
+
+    # -- helpers --------------------------------------------------------------------------
+    def _record(self, provider: Provider, batch: work.Batch, started: float, messages: int,
+                reply: Reply | None, error: str | None = None) -> Call:
+        usage = reply.usage if reply else Usage()
+        model = reply.model if reply else provider.model
+        call = Call(batch.session_id, provider.name, model,
+                    "summarize" if batch.summarize else "observe", usage,
+                    estimate_cost(model, usage), messages,
+                    int((time.monotonic() - started) * 1000), error)
+        record_call(self.conn, call)
+        if reply is not None:
+            log.info(f"API usage: provider={provider.name} model={model} "
+                     f"inputTokens={usage.input_tokens} outputTokens={usage.output_tokens} "
+                     f"totalTokens={usage.total_tokens} cacheReadTokens={usage.cache_read_tokens} "
+                     f"estimatedCostUSD={call.cost_usd:.4f} messagesInContext={messages} "
+                     f"session={batch.session_id[:8]} events={len(batch.events)}")
+        return call
+
+    def _count(self, batch: work.Batch, observations: tuple[object, ...], call: Call) -> None:
+        t = self.totals
+        t.batches, t.events = t.batches + 1, t.events + len(batch.events)
+        t.observations += len(observations)
+        t.input_tokens += call.usage.input_tokens
+        t.output_tokens += call.usage.output_tokens
+        t.cost_usd += call.cost_usd
+        self.out(f"batch {t.batches}: {len(batch.events)} events of session {batch.session_id[:8]}"
+                 f" via {call.provider}/{call.model}: {len(observations)} observations,"
+                 f" {call.usage.input_tokens:,} in / {call.usage.output_tokens:,} out tokens,"
+                 f" ${call.cost_usd:.4f}")
+
+    def _failed(self, conf: settings.Settings, batch: work.Batch, error: ProviderError | None) -> None:
+        message = str(error) if error else "no provider could be called"
+        retry_after = error.retry_after if isinstance(error, TransientError) else None
+        state = work.fail(self.conn, batch, message, conf.number("CLAUDE_RECALL_MAX_ATTEMPTS"),
+                          conf.number("CLAUDE_RECALL_RETRY_BASE_S"), retry_after)
+        self.totals.failures.append(message)
+        if self.drain:
+            self.skip.add(batch.session_id)  # one attempt per batch in a foreground run
+        log.warning(f"batch of session {batch.session_id[:8]} {state}: {message}")
+        self.out(f"batch of session {batch.session_id[:8]} {state}: {message}")
+
+    def _warn_window(self, batch: work.Batch, dropped: int, tokens: int, too_big: bool) -> None:
+        if dropped:
+            log.warning(f"session {batch.session_id[:8]}: context window dropped {dropped} "
+                        "older history messages")
+        if too_big:
+            log.warning(f"session {batch.session_id[:8]}: high token usage, ~{tokens:,} estimated "
+                        "tokens in one request (over 50,000); lower the MAX_CONTEXT_MESSAGES or "
+                        "MAX_TOKENS settings")
+
+    def _limits(self, conf: settings.Settings) -> work.Limits:
+        return work.Limits(conf.number("CLAUDE_RECALL_BATCH_MAX_EVENTS"),
+                           conf.number("CLAUDE_RECALL_BATCH_MAX_CHARS"),
+                           conf.number("CLAUDE_RECALL_BATCH_WAIT_S"), self.drain)
+
+    @staticmethod
+    def _size(event: render.StoredEvent) -> int:
+        return len(render.render_event(event))
+
+    def _make_failed_due(self) -> None:
+        from ..store.db import write
+
+        with write(self.conn):
+            self.conn.execute("UPDATE events SET next_attempt_at = NULL WHERE state = 'failed'")
+
+    def _outcome(self) -> Outcome:
+        remaining = int(self.conn.execute(
+            "SELECT count(*) FROM events WHERE state IN ('pending', 'failed', 'processing')"
+        ).fetchone()[0])
+        reasons = [p.reason for p in pauses.listed(self.conn)] + self.totals.failures[-1:]
+        return Outcome(self.totals, remaining, reasons[0] if remaining and reasons else None)
+
+    # -- providers, pauses and budgets ------------------------------------------------------
+    def _provider(self, conf: settings.Settings, name: str) -> Provider:
+        key = pauses.fingerprint(conf, f"CLAUDE_RECALL_{name.upper()}_") + pauses.fingerprint(
+            conf, "CLAUDE_RECALL_REQUEST")
+        cached = self.providers.get(name)
+        if cached and cached[0] == key:
+            return cached[1]
+        if cached:
+            cached[1].close()
+        provider = create(name, conf)
+        self.providers[name] = (key, provider)
+        return provider
+
+    def _chain(self, conf: settings.Settings) -> list[Provider]:
+        """The providers to try, in order; records a pause when there are none."""
+        primary = conf.text("CLAUDE_RECALL_PROVIDER")
+        fallback = conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER")
+        names = [primary] + ([fallback] if fallback not in ("none", primary) else [])
+        chain, reasons = [], []
+        for name in names:
+            provider, why = self._provider(conf, name), None
+            paused = pauses.active(self.conn, f"provider:{name}", self._print(conf, name))
+            why = paused.reason if paused else provider.unusable()
+            if why is None:
+                chain.append(provider)
+            else:
+                reasons.append(f"{name}: {why}")
+        if reasons and chain:
+            log.warning(f"provider {reasons[0]}; using {chain[0].name}")
+        if not chain:
+            self._pause_all(conf, "; ".join(reasons))
+        else:
+            pauses.lift(self.conn, "no-provider")
+        return chain
+
+    def _print(self, conf: settings.Settings, name: str) -> str:
+        return pauses.fingerprint(conf, f"CLAUDE_RECALL_{name.upper()}_")
+
+    def _pause_all(self, conf: settings.Settings, reason: str) -> None:
+        pauses.pause(self.conn, "no-provider", f"no usable provider: {reason}", None,
+                     pauses.fingerprint(conf, "CLAUDE_RECALL_"))
+        log.warning(f"extraction paused: no usable provider ({reason})")
+
+    def _pause_provider(self, conf: settings.Settings, provider: Provider, error: ProviderError) -> None:
+        reason = f"{provider.name} paused: {error}"
+        pauses.pause(self.conn, f"provider:{provider.name}", reason, error.setting,
+                     self._print(conf, provider.name))
+        log.error(reason)
+        self.out(reason)
+
+    def _over_daily_budget(self, conf: settings.Settings) -> bool:
+        cap = conf.number("CLAUDE_RECALL_DAILY_TOKEN_BUDGET")
+        spent = tokens_since(self.conn, time.strftime("%Y-%m-%d", time.gmtime())) if cap else 0
+        if cap and spent >= cap:
+            pauses.pause(self.conn, "budget:daily", f"daily token budget reached ({spent:,} of "
+                         f"{cap:,}): raise CLAUDE_RECALL_DAILY_TOKEN_BUDGET or wait for tomorrow",
+                         "CLAUDE_RECALL_DAILY_TOKEN_BUDGET", str(cap))
+            return True
+        pauses.lift(self.conn, "budget:daily")
+        return False
+
+    def _over_session_budget(self, conf: settings.Settings, batch: work.Batch) -> bool:
+        cap = conf.number("CLAUDE_RECALL_SESSION_TOKEN_BUDGET")
+        scope = f"budget:session:{batch.session_id}"
+        spent = tokens_since(self.conn, "", batch.session_id) if cap else 0
+        if cap and spent >= cap:
+            pauses.pause(self.conn, scope, f"session {batch.session_id[:8]} token budget reached "
+                         f"({spent:,} of {cap:,}): raise CLAUDE_RECALL_SESSION_TOKEN_BUDGET",
+                         "CLAUDE_RECALL_SESSION_TOKEN_BUDGET", str(cap))
+            return True
+        pauses.lift(self.conn, scope)
+        return False

@@ -1,0 +1,186 @@
+"""The extractor's side of the store: which events to send next, and what became of them.
+
+Event states: ``pending`` -> ``processing`` (claimed) -> ``done``, or on a provider error
+``failed`` (with ``next_attempt_at``, exponential backoff honouring Retry-After) and after
+``CLAUDE_RECALL_MAX_ATTEMPTS`` ``dead``. Only one extractor runs per data dir, so rows found
+``processing`` at start-up belong to one that died: they go back to ``pending``. Results are
+written in the same transaction that marks their events done, so a crash never stores an
+observation twice.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..providers.base import Message
+from ..store.db import write
+from .render import StoredEvent
+
+TOOL_KINDS = ("tool", "tool_failure")
+SUMMARY_KINDS = ("stop", "session_end")
+MAX_BACKOFF_S = 3600
+Sizer = Callable[[StoredEvent], int]
+
+
+def now_iso(offset_s: float = 0.0) -> str:
+    moment = time.time() + offset_s
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1000):03d}Z"
+
+
+@dataclass(frozen=True)
+class Batch:
+    session_id: str
+    project: str
+    events: tuple[StoredEvent, ...]
+    summarize: bool
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [e.id for e in self.events]
+
+    @property
+    def tool_events(self) -> list[StoredEvent]:
+        return [e for e in self.events if e.kind in TOOL_KINDS]
+
+    @property
+    def prompt_number(self) -> int | None:
+        numbers = [e.prompt_number for e in self.events if e.prompt_number]
+        return max(numbers) if numbers else None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_events: int
+    max_chars: int
+    wait_s: float
+    drain: bool  # send whatever is due, without waiting for a turn to finish
+
+
+def reset_stale(conn: sqlite3.Connection) -> int:
+    with write(conn):
+        return conn.execute("UPDATE events SET state = 'pending' WHERE state = 'processing'").rowcount
+
+
+def _row_event(row: sqlite3.Row) -> StoredEvent:
+    return StoredEvent(id=row["id"], session_id=row["session_id"], project=row["project"],
+                       kind=row["kind"], tool_name=row["tool_name"] or "",
+                       agent_type=row["agent_type"] or "", prompt_number=row["prompt_number"],
+                       body=json.loads(row["body"]), created_at=row["created_at"])
+
+
+def due_sessions(conn: sqlite3.Connection, skip: set[str]) -> list[str]:
+    """Sessions whose oldest unfinished event is due now, oldest first."""
+    rows = conn.execute(
+        "SELECT session_id, min(id) AS first FROM events WHERE state IN ('pending', 'failed')"
+        " GROUP BY session_id ORDER BY first").fetchall()
+    due = []
+    for row in rows:
+        head = conn.execute("SELECT next_attempt_at FROM events WHERE id = ?", (row["first"],)).fetchone()
+        if row["session_id"] not in skip and (head[0] is None or head[0] <= now_iso()):
+            due.append(row["session_id"])
+    return due
+
+
+def _take(rows: list[sqlite3.Row], limits: Limits, size: Sizer) -> list[StoredEvent]:
+    taken: list[StoredEvent] = []
+    chars = 0
+    for row in rows:
+        event = _row_event(row)
+        chars += size(event)
+        if taken and (len(taken) >= limits.max_events or chars > limits.max_chars):
+            break
+        taken.append(event)
+        if event.kind in SUMMARY_KINDS:
+            break
+    return taken
+
+
+def next_batch(conn: sqlite3.Connection, limits: Limits, skip: set[str],
+               size: Sizer) -> Batch | None:
+    """The next batch that is ready to send, or None."""
+    for session in due_sessions(conn, skip):
+        rows = conn.execute(
+            "SELECT * FROM events WHERE session_id = ? AND state IN ('pending', 'failed')"
+            " ORDER BY id LIMIT ?", (session, limits.max_events + 1)).fetchall()
+        taken = _take(rows, limits, size)
+        if taken and (limits.drain or _ready(taken, rows, limits)):
+            summarize = taken[-1].kind in SUMMARY_KINDS
+            return Batch(session, taken[0].project, tuple(taken), summarize)
+    return None
+
+
+def _ready(taken: list[StoredEvent], rows: list[sqlite3.Row], limits: Limits) -> bool:
+    if taken[-1].kind in SUMMARY_KINDS or len(taken) < len(rows):
+        return True  # the turn finished, or the batch is full
+    newest = max(e.created_at for e in taken)
+    return newest <= now_iso(-limits.wait_s)
+
+
+def claim(conn: sqlite3.Connection, batch: Batch) -> None:
+    _set_state(conn, batch, "UPDATE events SET state = 'processing' WHERE id IN ({})")
+
+
+def release(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Back to pending, no attempt counted (a pause or budget, not the batch's fault)."""
+    _set_state(conn, batch, "UPDATE events SET state = 'pending' WHERE id IN ({})")
+
+
+def _set_state(conn: sqlite3.Connection, batch: Batch, sql: str) -> None:
+    marks = ",".join("?" * len(batch.event_ids))
+    with write(conn):
+        conn.execute(sql.format(marks), batch.event_ids)
+
+
+def backoff_s(attempt: int, base_s: float, retry_after: float | None) -> float:
+    computed: float = min(base_s * 2 ** (attempt - 1), MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+    return max(computed, retry_after or 0.0)
+
+
+def fail(conn: sqlite3.Connection, batch: Batch, error: str, max_attempts: int, base_s: float,
+         retry_after: float | None) -> str:
+    """Count a failed attempt; returns the new state ('failed' or 'dead')."""
+    attempts = 1 + max(int(r[0]) for r in conn.execute(
+        f"SELECT attempts FROM events WHERE id IN ({','.join('?' * len(batch.event_ids))})",
+        batch.event_ids))
+    state = "dead" if attempts >= max_attempts else "failed"
+    retry_at = now_iso(backoff_s(attempts, base_s, retry_after)) if state == "failed" else None
+    marks = ",".join("?" * len(batch.event_ids))
+    with write(conn):
+        conn.execute(f"UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?,"
+                     f" last_error = ? WHERE id IN ({marks})",
+                     [state, attempts, retry_at, error[:1000], *batch.event_ids])
+        set_state(conn, "last_error", f"{now_iso()} {error[:500]}")
+    return state
+
+
+def history(conn: sqlite3.Connection, session_id: str, digests: bool = True) -> list[Message]:
+    """The session's stored conversation; earlier user turns as their digests when asked."""
+    return [Message(r["role"], r["digest"] if digests and r["digest"] else r["content"])
+            for r in conn.execute("SELECT role, content, digest FROM turns WHERE session_id = ?"
+                                  " ORDER BY seq", (session_id,))]
+
+
+def set_state(conn: sqlite3.Connection, name: str, value: str) -> None:
+    conn.execute("INSERT INTO queue_state (name, value) VALUES (?, ?)"
+                 " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+
+
+def summary_is_current(conn: sqlite3.Connection, batch: Batch) -> bool:
+    """True when the session's summary already covers every tool call before this batch."""
+    row = conn.execute(
+        "SELECT (SELECT last_event_id FROM summaries WHERE session_id = :s),"
+        " (SELECT max(id) FROM events WHERE session_id = :s AND id < :first AND kind IN"
+        " ('tool', 'tool_failure'))", {"s": batch.session_id, "first": batch.event_ids[0]}).fetchone()
+    return row[0] is not None and (row[1] is None or row[0] >= row[1])
+
+
+def skip_done(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Nothing to ask the model: mark the batch done without a call."""
+    marks = ",".join("?" * len(batch.event_ids))
+    with write(conn):
+        conn.execute(f"UPDATE events SET state = 'done' WHERE id IN ({marks})", batch.event_ids)

@@ -1,0 +1,33 @@
+"""The providers: one small interface (``base``), one module per provider, created by name.
+
+``create(name, settings)`` imports the chosen provider's module only then: importing this
+package stays cheap (the ``anthropic`` SDK alone costs about a second, and is imported only
+when Claude is called with a key).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .base import Provider
+
+NAMES = ("claude", "gemini", "openrouter")
+
+_CLASSES = {"claude": ("claude", "ClaudeProvider"), "gemini": ("gemini", "GeminiProvider"),
+            "openrouter": ("openrouter", "OpenRouterProvider")}
+
+
+def create(name: str, settings: Settings) -> Provider:
+    """A new provider instance; the caller closes it (``close()``) when done."""
+    entry = _CLASSES.get(name)
+    if entry is None:
+        raise ConfigError(f"unknown provider {name!r}: set CLAUDE_RECALL_PROVIDER to one of "
+                          f"{', '.join(NAMES)}", provider=name, setting="CLAUDE_RECALL_PROVIDER")
+    module = import_module(f"{__name__}.{entry[0]}")
+    provider: Provider = getattr(module, entry[1])(settings)
+    return provider

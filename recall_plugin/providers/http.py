@@ -1,0 +1,141 @@
+"""What every HTTP provider shares: one ``httpx.Client``, and one mapping of failures to errors.
+
+``status_error`` is the single place that turns an HTTP status into claude-recall's errors
+(the Claude provider uses it for the SDK's status errors too):
+
+* 429, 408, 409, 425 and every 5xx (500, 502, 503, 504, 529...) -> ``TransientError``, with
+  ``retry_after`` from the ``Retry-After`` header (seconds or an HTTP date);
+* 401 and 403 -> ``ConfigError`` naming the provider's key setting;
+* 404 -> ``ConfigError`` naming the model setting and the model;
+* 400 and 422 -> ``ConfigError`` (no setting) unless the message is about the context length,
+  which only a smaller request can fix: then the plain ``ProviderError``; so are 413 and the rest.
+
+``HTTPProvider.post_json`` adds the transport side: timeouts and connection failures (a
+server that drops the connection included) -> ``TransientError``; a 200 whose body is not a
+JSON object -> ``BadReplyError``. Nothing here retries: the extractor owns retries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from ..errors import BadReplyError, ConfigError, ProviderError, TransientError
+from ..settings import Settings
+from .base import Provider
+
+JSONObject = dict[str, Any]
+
+TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+_CONTEXT_WORDS = re.compile(
+    r"prompt is too long|context.?(length|window)|maximum context|too many tokens|"
+    r"input token count .* exceeds|reduce the length", re.IGNORECASE)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def is_context_overflow(detail: str) -> bool:
+    """Whether an error message says the request is longer than the model's context."""
+    return bool(_CONTEXT_WORDS.search(detail))
+
+
+def status_error(provider: Provider, label: str, status: int, *, detail: str = "",
+                 retry_after: float | None = None) -> ProviderError:
+    """The error for a non-2xx ``status``; ``detail`` is the server's own message."""
+    said = f": {detail}" if detail else ""
+    kw: dict[str, Any] = {"provider": provider.name, "status": status}
+    if status in TRANSIENT_STATUSES or status >= 500:
+        return TransientError(f"{label} is unavailable ({status}){said}", retry_after=retry_after, **kw)
+    if status in (401, 403):
+        return ConfigError(f"{label} rejected the API key ({status}): check {provider.key_setting}{said}",
+                           setting=provider.key_setting, **kw)
+    if status == 404:
+        return ConfigError(f"{label} does not know the model {provider.model!r} (404): check "
+                           f"{provider.model_setting}{said}", setting=provider.model_setting, **kw)
+    if status in (400, 422) and not is_context_overflow(detail):
+        return ConfigError(f"{label} rejected the request ({status}){said}", **kw)
+    return ProviderError(f"{label} refused the request ({status}){said}", **kw)
+
+
+def as_int(value: Any) -> int:
+    """A token count from a decoded body: ints only (not bools), anything else is 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def error_detail(text: str) -> str:
+    """The server's message from an error body (``{"error": {"message": ...}}``), else the text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text.strip()[:300]
+    if isinstance(body, list) and body:  # Google's APIs sometimes wrap the error in a list
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])[:300]
+    return error[:300] if isinstance(error, str) else text.strip()[:300]
+
+
+class HTTPProvider(Provider):
+    """A provider speaking JSON over one ``httpx.Client`` (timeout: REQUEST_TIMEOUT_S)."""
+
+    label: ClassVar[str]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        timeout = float(settings.number("CLAUDE_RECALL_REQUEST_TIMEOUT_S"))
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def post_json(self, url: str, headers: dict[str, str], body: JSONObject) -> JSONObject:
+        """POST ``body``; the decoded JSON object of a 2xx answer, or the mapped error."""
+        try:
+            response = self.client.post(url, headers=headers, json=body)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.label} timed out ({exc.__class__.__name__})",
+                                 provider=self.name) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{self.label} connection failed: {exc or exc.__class__.__name__}",
+                                 provider=self.name) from exc
+        if not response.is_success:
+            raise self.error_for(response)
+        return self.decode(response)
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        """Map an error response (providers may special-case their own bodies first)."""
+        return status_error(self, self.label, response.status_code, detail=error_detail(response.text),
+                            retry_after=parse_retry_after(response.headers.get("retry-after")))
+
+    def decode(self, response: httpx.Response) -> JSONObject:
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise self.bad_reply(f"answered {response.status_code} with a body that is not JSON: "
+                                 f"{response.text[:120]!r}") from exc
+        if not isinstance(data, dict):
+            raise self.bad_reply("answered with JSON that is not an object")
+        return data
+
+    def bad_reply(self, what: str) -> BadReplyError:
+        return BadReplyError(f"{self.label} {what}", provider=self.name)

@@ -274,6 +274,17 @@ def test_openrouter_keyless_against_a_local_server(data_dir: Path) -> None:
     assert fake.last.body["model"] == "llama3.2"
 
 
+def test_local_server_plain_error_string_is_mapped(data_dir: Path) -> None:
+    with FakeOpenAI() as fake:
+        fake.push(Response(404, {"error": 'model "llama9" not found, try pulling it first'}))
+        provider = create("openrouter", configure(data_dir, CLAUDE_RECALL_OPENROUTER_BASE_URL=fake.url,
+                                                  CLAUDE_RECALL_OPENROUTER_MODEL="llama9"))
+        with pytest.raises(ConfigError, match="try pulling it first") as caught:
+            provider.complete(REQUEST)
+        provider.close()
+    assert caught.value.setting == "CLAUDE_RECALL_OPENROUTER_MODEL"
+
+
 def test_openrouter_itself_needs_a_key(data_dir: Path) -> None:
     provider = create("openrouter", settings.load())
     assert provider.unusable() == "no API key: set CLAUDE_RECALL_OPENROUTER_API_KEY"
@@ -582,3 +593,4 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_retry_after("inf") is None and parse_retry_after("-5") == 0.0

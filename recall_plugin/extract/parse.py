@@ -54,11 +54,11 @@ _INLINE = ("type", "title", "subtitle")
 _CAPS = {"type": 200, "title": 200, "subtitle": 300, "narrative": 8000}
 _ITEM_CAP, _MAX_ITEMS, _SUMMARY_CAP = 1000, 30, 8000
 
-_TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z_][\w.:-]*)((?:\s|/)[^<>]*)?>")
+_TAG_RE = re.compile(r"<\s*(?:(/)\s*)?([A-Za-z_][\w.:-]*)((?:\s|/)[^<>]*)?>")
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.S)
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _BULLET_RE = re.compile(r"(?:[-*+\u2022]|\d{1,3}[.)])\s+")
-_FRAGMENT_RE = re.compile(r"<\s*/?\s*[\w.:-]*")
+_FRAGMENT_RE = re.compile(r"<[\s/!\[\w.:-]*")
 _BLANKS_RE = re.compile(r"\n{3,}")
 
 
@@ -68,6 +68,8 @@ class ReplyParseError(ValueError):
 
 @dataclass(frozen=True)
 class Observation:
+    """One piece of work worth remembering; ``type`` is always one of OBSERVATION_TYPES."""
+
     type: str
     title: str
     subtitle: str
@@ -80,6 +82,8 @@ class Observation:
 
 @dataclass(frozen=True)
 class Summary:
+    """The session summary; a field the model left out is an empty string."""
+
     request: str
     investigated: str
     learned: str
@@ -90,6 +94,8 @@ class Summary:
 
 @dataclass(frozen=True)
 class ParsedReply:
+    """Everything usable in a reply, and why anything else was dropped or changed."""
+
     observations: tuple[Observation, ...]
     summary: Summary | None
     skip_summary: bool
@@ -185,9 +191,10 @@ def _inline(raw: str) -> str:
 
 
 def _block(raw: str) -> str:
-    lines = _decode(raw).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    body = textwrap.dedent("\n".join(line.rstrip() for line in lines)).strip()
-    return _BLANKS_RE.sub("\n\n", body)
+    """Multi-line text: the lines after the first are dedented together, blank runs collapsed."""
+    lines = [line.rstrip() for line in _decode(raw).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    body = lines[0].strip() + "\n" + textwrap.dedent("\n".join(lines[1:]))
+    return _BLANKS_RE.sub("\n\n", body.strip())
 
 
 def _cap(value: str, limit: int, what: str, problems: list[str]) -> str:
@@ -391,7 +398,8 @@ def _parse(text: str, known_paths: frozenset[str], cwd: str, expect_summary: boo
     if expect_summary and summary is None and not skip:
         problems.append("a summary was asked for, but the reply has no usable <summary> or <skip_summary/>")
     if blocks and not kept and summary is None and not skip and not nothing:
-        raise ReplyParseError("no usable block in reply: " + "; ".join(problems))
+        more = f"; and {len(problems) - 10:,} more" if len(problems) > 10 else ""
+        raise ReplyParseError("no usable block in reply: " + "; ".join(problems[:10]) + more)
     return ParsedReply(kept, summary, skip, tuple(problems))
 
 

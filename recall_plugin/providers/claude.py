@@ -3,10 +3,9 @@
 **With a key** (CLAUDE_RECALL_CLAUDE_API_KEY, or ANTHROPIC_API_KEY): ``messages.create`` with SDK
 retries off, the system prompt as one cached text block, and the last assistant message before
 the new user turn marked ``cache_control`` too, so the stable conversation prefix is read from
-the prompt cache on the next turn. No ``temperature``: API version 2026-10-21 (sent by the
-SDK 2.x) rejects sampling parameters, and the SDK dropped them. CLAUDE_RECALL_CLAUDE_BASE_URL (or
-ANTHROPIC_BASE_URL) points it elsewhere. SDK errors go through the same status mapping as
-every HTTP provider (``http.status_error``).
+the prompt cache on the next turn. No ``temperature``: API version 2026-10-21 (sent by SDK
+2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL) points
+it elsewhere. SDK errors share every HTTP provider's status mapping (``http.status_error``).
 
 **Without a key**, when CLAUDE_RECALL_CLAUDE_CLI is ``auto`` (``claude`` on PATH, or in
 ``~/.local/bin`` / ``~/.claude/local``) or a path: the user's own Claude Code runs headless, so
@@ -15,17 +14,16 @@ extraction uses whatever login it has::
     claude -p --output-format json --model MODEL --system-prompt-file FILE --tools ""
            --no-session-persistence --safe-mode --disable-slash-commands --strict-mcp-config
 
-``--tools ""`` offers the model no tools at all; ``--safe-mode`` turns off the user's hooks,
-plugins, MCP servers and CLAUDE.md while keeping their login (``--setting-sources ""`` or
-``--bare`` would drop an ``apiKeyHelper`` or the OAuth login); ``--no-session-persistence``
-leaves no transcript behind. The conversation is rendered into the one prompt, sent on stdin
-(no argv length limit) from an empty temporary directory. The environment adds
-``CLAUDE_RECALL_EXTRACTING=1`` (claude-recall's own hooks ignore such sessions, so extraction
-never captures itself), ``CLAUDE_CODE_MAX_RETRIES=0`` (the extractor owns retries),
+``--tools ""`` offers the model no tools; ``--safe-mode`` turns off the user's hooks, plugins,
+MCP servers and CLAUDE.md but keeps their login and settings ``env`` (``--setting-sources ""``
+or ``--bare`` would lose an ``apiKeyHelper`` or the OAuth login); ``--no-session-persistence``
+leaves no transcript. The conversation, rendered into the one prompt, goes on stdin (no argv
+limit), from an empty temporary directory, with ``CLAUDE_RECALL_EXTRACTING=1`` (the plugin's
+hooks ignore such sessions: extraction never captures itself), ``CLAUDE_CODE_MAX_RETRIES=0``,
 ``MAX_THINKING_TOKENS=0``, ``CLAUDE_CODE_MAX_OUTPUT_TOKENS`` and
-``CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1``. The JSON result gives the text (``result``),
-``usage`` and ``total_cost_usd``. A timeout, or a failure the CLI reports, is a
-``TransientError``; "not logged in" (or a rejected login) is a ``ConfigError``.
+``CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1``. The JSON result gives ``result`` (the text),
+``usage`` and ``total_cost_usd``. Timeouts and reported failures are ``TransientError`` (API
+statuses mapped as above); "not logged in" or a rejected login is a ``ConfigError``.
 """
 
 from __future__ import annotations

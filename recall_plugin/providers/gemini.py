@@ -30,7 +30,7 @@ import httpx
 from ..errors import ConfigError, ProviderError, TransientError
 from ..settings import Settings
 from .base import Reply, Request, Usage
-from .http import HTTPProvider, JSONObject, as_int, parse_retry_after
+from .http import HTTPProvider, JSONObject, as_int, error_object, parse_retry_after
 
 RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 WINDOW_S = 60.0
@@ -113,7 +113,7 @@ class GeminiProvider(HTTPProvider):
         return text
 
     def error_for(self, response: httpx.Response) -> ProviderError:
-        error = google_error(response)
+        error = error_object(response.text)
         message = str(error.get("message", ""))
         if response.status_code == 400 and _is_bad_key(error):
             return ConfigError(f"Gemini rejected the API key (400): check {self.key_setting}: {message}",
@@ -122,18 +122,6 @@ class GeminiProvider(HTTPProvider):
         if isinstance(mapped, TransientError) and mapped.retry_after is None:
             mapped.retry_after = retry_delay(error)
         return mapped
-
-
-def google_error(response: httpx.Response) -> dict[str, Any]:
-    """The ``error`` object of a Google error body (Vertex wraps it in a list), or {}."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    if isinstance(body, list) and body:
-        body = body[0]
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
 
 
 def _is_bad_key(error: dict[str, Any]) -> bool:

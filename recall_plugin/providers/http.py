@@ -18,6 +18,7 @@ JSON object -> ``BadReplyError``. Nothing here retries: the extractor owns retri
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from email.utils import parsedate_to_datetime
@@ -43,9 +44,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -64,7 +67,8 @@ def status_error(provider: Provider, label: str, status: int, *, detail: str = "
     said = f": {detail}" if detail else ""
     kw: dict[str, Any] = {"provider": provider.name, "status": status}
     if status in TRANSIENT_STATUSES or status >= 500:
-        return TransientError(f"{label} is unavailable ({status}){said}", retry_after=retry_after, **kw)
+        what = "rate limit reached" if status == 429 else "is unavailable"
+        return TransientError(f"{label} {what} ({status}){said}", retry_after=retry_after, **kw)
     if status in (401, 403):
         return ConfigError(f"{label} rejected the API key ({status}): check {provider.key_setting}{said}",
                            setting=provider.key_setting, **kw)
@@ -81,18 +85,28 @@ def as_int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def error_detail(text: str) -> str:
-    """The server's message from an error body (``{"error": {"message": ...}}``), else the text."""
+def _error_field(text: str) -> Any:
     try:
         body = json.loads(text)
     except ValueError:
-        return text.strip()[:300]
+        return None
     if isinstance(body, list) and body:  # Google's APIs sometimes wrap the error in a list
         body = body[0]
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return str(error["message"])[:300]
-    return error[:300] if isinstance(error, str) else text.strip()[:300]
+    return body.get("error") if isinstance(body, dict) else None
+
+
+def error_object(text: str) -> dict[str, Any]:
+    """The ``error`` object of an error body (``{"error": {...}}``), or {}."""
+    error = _error_field(text)
+    return error if isinstance(error, dict) else {}
+
+
+def error_detail(text: str) -> str:
+    """The server's own message from an error body (``{"error": {"message": ...}}`` or
+    ``{"error": "..."}`` as Ollama says it), else the start of the text."""
+    error = _error_field(text)
+    message = error.get("message") if isinstance(error, dict) else error
+    return (message if isinstance(message, str) else text.strip())[:300]
 
 
 class HTTPProvider(Provider):

@@ -112,3 +112,16 @@ def test_extract_command_reports_pending_work(data_dir: Path, project: Path) -> 
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("claude-recall: 7 events still pending: no usable provider")
     assert "CLAUDE_RECALL_GEMINI_API_KEY" in line
+
+
+def test_an_invalid_key_does_not_fall_back(data_dir: Path, project: Path) -> None:
+    """401 pauses the chosen provider; the fallback is for outages, not for a wrong key."""
+    with FakeModel() as openrouter, FakeAnthropicAPI() as anthropic:
+        use_openrouter(data_dir, openrouter.url, FALLBACK_PROVIDER="claude",
+                       CLAUDE_API_KEY="sk-ant-api03-" + "F" * 80, CLAUDE_BASE_URL=anthropic.url)
+        openrouter.push(FakeOpenAI.error(401, "User not found."))
+        turn(project, "p1", "first request")
+        for _ in range(3):
+            assert Extractor(str(data_dir), drain=True).run(0).remaining == 7
+    assert (len(openrouter.requests), len(anthropic.requests)) == (1, 0)
+    assert states(data_dir) == {"pending": 7}

@@ -254,14 +254,17 @@ class Extractor:
         return provider
 
     def _chain(self, conf: settings.Settings) -> list[Provider]:
-        """The providers to try, in order; records a pause when there are none."""
+        """The providers to try, in order. A provider paused by a configuration error (bad
+        key, unknown model) stops extraction until fixed; a missing key falls back."""
         primary = conf.text("CLAUDE_RECALL_PROVIDER")
         fallback = conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER")
         names = [primary] + ([fallback] if fallback not in ("none", primary) else [])
         chain, reasons = [], []
         for name in names:
-            provider, why = self._provider(conf, name), None
+            provider = self._provider(conf, name)
             paused = pauses.active(self.conn, f"provider:{name}", self._print(conf, name))
+            if paused and name == primary:
+                return []  # the pause says what to fix; falling back would hide it
             why = paused.reason if paused else provider.unusable()
             if why is None:
                 chain.append(provider)

@@ -18,7 +18,7 @@ import time
 import zlib
 
 from .. import fastjson, log
-from .spawn import spawn_detached
+from .spawn import locked, spawn_detached
 
 STAMP = ".claude-recall-env"
 RETRY_AFTER_FAILURE_S = 600
@@ -57,23 +57,12 @@ def ensure(plugin_root: str, plugin_data: str) -> str:
     failed = os.path.join(plugin_data, "bootstrap.failed")
     if os.path.exists(failed) and time.time() - os.path.getmtime(failed) < RETRY_AFTER_FAILURE_S:
         return "backoff"
-    if _locked(os.path.join(plugin_data, "bootstrap.lock")):
+    if locked(os.path.join(plugin_data, "bootstrap.lock")):
         return "building"
     launcher = os.path.join(plugin_root, "hooks", "launch.py")
     spawn_detached([sys.executable, "-S", "-E", launcher, "_bootstrap"],
                    output=os.path.join(plugin_data, "bootstrap.log"))
     return "started"
-
-
-def _locked(path: str) -> bool:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
 
 
 def build(plugin_root: str, plugin_data: str) -> int:

@@ -26,4 +26,5 @@ def test_capture_hooks_never_import_heavy_modules(data_dir: object, tmp_path: ob
     for record in load_payloads("multi_tool"):
         modules = imported_modules(str(record["event"]), record["payload"], env)
         assert "recall_plugin" in modules
-        assert not modules & set(FORBIDDEN), (record["event"], modules & set(FORBIDDEN))
+        allowed = {"sqlite3"} if record["event"] == "SessionStart" else set()  # reads memory
+        assert not modules & (set(FORBIDDEN) - allowed), (record["event"], modules & set(FORBIDDEN))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 TOOL_KINDS = ("tool", "tool_failure")
 SCAN_BYTES = 65536
 EXTRACTING_ENV = "CLAUDE_RECALL_EXTRACTING"
+NO_CONTEXT_ENV = "CLAUDE_RECALL_NO_CONTEXT"
 
 
 def main(configured: str, stdin: IO[bytes] | None = None) -> int:
@@ -182,6 +183,7 @@ def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
 def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
     """Side effects once the event is safely spooled."""
     if captured["kind"] == "session_start":
+        _inject_context(captured, conf)
         _ensure_environment()
     if conf.flag("CLAUDE_RECALL_AUTO_EXTRACT"):
         from . import spawn
@@ -190,6 +192,29 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
         state = spawn.start_extractor(root, paths.extractor_lock(root),
                                       os.path.join(paths.logs_dir(root), "extractor.out"))
         log.debug(f"extractor: {state}")
+
+
+def context_text(project: str, project_root: str, conf: settings.Settings) -> str:
+    """What SessionStart injects for this project ("" for none)."""
+    if not conf.flag("CLAUDE_RECALL_CONTEXT_ENABLED") or os.environ.get(NO_CONTEXT_ENV):
+        return ""
+    if any(globs.matches(project, g) or globs.matches(project_root, g)
+           for g in conf.items("CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS")):
+        return ""
+    from .. import context
+
+    return context.for_project(conf.data_dir, project,
+                               conf.number("CLAUDE_RECALL_CONTEXT_OBSERVATIONS"),
+                               conf.number("CLAUDE_RECALL_CONTEXT_SUMMARIES"),
+                               conf.number("CLAUDE_RECALL_CONTEXT_MAX_CHARS"))
+
+
+def _inject_context(captured: CapturedEvent, conf: settings.Settings) -> None:
+    text = context_text(captured["project"], captured.get("project_root", ""), conf)
+    if text:
+        output = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+        sys.stdout.write(fastjson.dumps(output))
+        sys.stdout.flush()
 
 
 def _ensure_environment() -> None:

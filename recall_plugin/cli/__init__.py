@@ -11,9 +11,9 @@ import sys
 
 from .. import __version__, paths
 from ..errors import RecallError
-from . import doctor, extract, hook, settings_cmd, status
+from . import doctor, extract, hook, recall, settings_cmd, status
 
-COMMANDS = (status, extract, settings_cmd, hook, doctor)
+COMMANDS = (status, extract, recall, settings_cmd, hook, doctor)
 
 
 def parser() -> argparse.ArgumentParser:

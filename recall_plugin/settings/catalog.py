@@ -125,6 +125,41 @@ EXTRACT = (
             help="Tokens one Claude Code session's extraction may spend; 0: no limit."),
 )
 
+INDEX = (
+    Setting("CLAUDE_RECALL_INDEX_MODE", "choice", "local", choices=("local", "server", "cloud", "off"),
+            group="index", help="Vector index: a Chroma folder in the data dir, a Chroma server, "
+                                "Chroma Cloud, or off (full-text search only)."),
+    Setting("CLAUDE_RECALL_CHROMA_HOST", "str", "127.0.0.1", group="index",
+            help="Chroma server host (server mode)."),
+    Setting("CLAUDE_RECALL_CHROMA_PORT", "int", 8000, minimum=1, group="index",
+            help="Chroma server port (server mode)."),
+    Setting("CLAUDE_RECALL_CHROMA_SSL", "bool", False, group="index",
+            help="Use HTTPS for the Chroma server."),
+    Setting("CLAUDE_RECALL_CHROMA_TENANT", "str", "", group="index", help="Chroma Cloud tenant."),
+    Setting("CLAUDE_RECALL_CHROMA_DATABASE", "str", "", group="index", help="Chroma Cloud database."),
+    Setting("CLAUDE_RECALL_CHROMA_API_KEY", "secret", "", aliases=("CHROMA_API_KEY",), group="index",
+            help="Chroma Cloud API key (or CHROMA_API_KEY)."),
+    Setting("CLAUDE_RECALL_CHROMA_COLLECTION", "str", "claude_recall", group="index",
+            help="Chroma collection name (share one server between teams with different names)."),
+    Setting("CLAUDE_RECALL_EMBEDDING_MODEL_DIR", "str", "", group="index",
+            help="Folder with an ONNX sentence-embedding model (model.onnx, tokenizer.json); "
+                 "empty: the model the install ships."),
+)
+
+CONTEXT = (
+    Setting("CLAUDE_RECALL_CONTEXT_ENABLED", "bool", True, group="context",
+            help="Inject a memory index at SessionStart (set CLAUDE_RECALL_NO_CONTEXT=1 in the "
+                 "environment to skip it for one session)."),
+    Setting("CLAUDE_RECALL_CONTEXT_OBSERVATIONS", "int", 20, minimum=0, group="context",
+            help="Most observations listed in the injected index."),
+    Setting("CLAUDE_RECALL_CONTEXT_SUMMARIES", "int", 1, minimum=0, group="context",
+            help="Most recent session summaries in the injected index."),
+    Setting("CLAUDE_RECALL_CONTEXT_MAX_CHARS", "int", 4000, minimum=200, group="context",
+            help="Character budget of the injected index (Claude Code previews past 10,000)."),
+    Setting("CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS", "list", "", group="context",
+            help="Projects that get no injected memory (globs on name or path)."),
+)
+
 SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *EXTRACT, *CLAUDE, *GEMINI,
-                                 *OPENROUTER)
+                                 *OPENROUTER, *INDEX, *CONTEXT)
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -1,0 +1,76 @@
+"""``claude-recall search`` and ``claude-recall context``: the recall side, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from .. import log, paths, settings
+from ..search import Filters, Hit, search
+from ..store.db import open_store
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    find = sub.add_parser("search", help="search memory (full text and vectors, fused)")
+    find.add_argument("query", nargs="*", help="words, identifiers, error strings or paths")
+    find.add_argument("--project", help="only this project (default: all)")
+    find.add_argument("--type", action="append", default=[],
+                      help="observation type (bugfix, feature, refactor, discovery, decision, "
+                           "change) or summary; repeatable")
+    find.add_argument("--since", help="from this date (YYYY-MM-DD), inclusive")
+    find.add_argument("--until", help="before this date (YYYY-MM-DD)")
+    find.add_argument("--file", help="records that read or modified this path")
+    find.add_argument("--concept", help="records tagged with this concept")
+    find.add_argument("--limit", type=int, default=10, help="most results (default 10)")
+    find.add_argument("--json", action="store_true", help="print a JSON list")
+    find.set_defaults(run=run_search)
+    context = sub.add_parser("context", help="print what SessionStart injects for a project")
+    context.add_argument("--project", help="project name (default: the current directory's)")
+    context.set_defaults(run=run_context)
+
+
+def open_vector_index(conf: settings.Settings) -> object | None:
+    """The vector index when one is usable; search falls back to FTS5 alone otherwise."""
+    try:
+        from ..index import open_index  # type: ignore[attr-defined]
+
+        return open_index(conf)  # type: ignore[no-any-return]
+    except Exception as exc:  # missing model, server down, mismatch: FTS still answers
+        log.info(f"search without vectors: {exc}")
+        return None
+
+
+def run_search(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    filters = Filters(args.project, tuple(args.type), args.since, args.until, args.file,
+                      args.concept)
+    conn = open_store(conf.data_dir)
+    hits = search(conn, " ".join(args.query), filters, args.limit,
+                  open_vector_index(conf))  # type: ignore[arg-type]
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], indent=2))
+    else:
+        for hit in hits:
+            print(line(hit))
+        if not hits:
+            print("no matches")
+    return 0
+
+
+def line(hit: Hit) -> str:
+    files = f"  ({', '.join(os.path.basename(f) for f in hit.files[:3])})" if hit.files else ""
+    ref = f"#{hit.id}" if hit.kind == "observation" else f"sum:{hit.id}"
+    return f"{ref:<8} {hit.created_at[:10]} {hit.project:<16} {hit.type:<9} {hit.title}{files}"
+
+
+def run_context(args: argparse.Namespace) -> int:
+    from ..capture.hook import context_text
+    from ..capture.project import resolve
+
+    conf = settings.load()
+    where = resolve(os.getcwd(), conf.text("CLAUDE_RECALL_PROJECT"))
+    project = args.project or where.name
+    text = context_text(project, where.root if not args.project else "", conf)
+    print(text if text else f"(no memory for project {project!r} in {paths.data_dir()})")
+    return 0

@@ -1,0 +1,111 @@
+"""What a new session is told at SessionStart: a compact, budgeted index of the project's memory.
+
+The latest session summary, then one line per recent observation (id, date, type, title, key
+files), then one line saying how to get details through the MCP tools. Index first, details on
+demand: the whole thing stays within ``CLAUDE_RECALL_CONTEXT_MAX_CHARS`` (default 4,000; Claude
+Code shows only a preview past 10,000). A project without memory gets nothing.
+
+It runs inside the SessionStart hook, so it uses the standard library only and reads SQLite
+read-only with a short busy timeout: a busy or missing store means no context, never a wait.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+from .. import paths
+
+FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
+          "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
+          "what is listed here.")
+BUSY_MS = 250
+
+
+def open_readonly(data_dir: str) -> sqlite3.Connection | None:
+    path = paths.db_file(data_dir)
+    if not os.path.exists(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_MS / 1000)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        return conn
+    except sqlite3.Error:
+        return None
+
+
+def _summaries(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT session_id, request, completed, learned, next_steps, updated_at FROM summaries"
+        " WHERE project = ? ORDER BY updated_at DESC LIMIT ?", (project, count)).fetchall()
+
+
+def _observations(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT id, created_at, type, title, files_modified, files_read FROM observations"
+        " WHERE project = ? ORDER BY created_at DESC, id DESC LIMIT ?", (project, count)).fetchall()
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def summary_line(row: sqlite3.Row, budget: int) -> str:
+    parts = [f"asked: {row['request']}", f"done: {row['completed']}",
+             f"learned: {row['learned']}", f"next: {row['next_steps']}"]
+    body = "; ".join(p for p in parts if p.split(": ", 1)[1].strip())
+    return _clip(f"Session {str(row['updated_at'])[:10]} - {body}", budget)
+
+
+def _files(row: sqlite3.Row) -> str:
+    try:
+        files = json.loads(row["files_modified"]) or json.loads(row["files_read"])
+    except (TypeError, ValueError):
+        files = []
+    names = [os.path.basename(str(f)) for f in files[:3]]
+    return f" ({', '.join(names)})" if names else ""
+
+
+def observation_line(row: sqlite3.Row) -> str:
+    return _clip(f"#{row['id']} {str(row['created_at'])[:10]} {row['type']}: {row['title']}"
+                 f"{_files(row)}", 200)
+
+
+def render(conn: sqlite3.Connection, project: str, observations: int, summaries: int,
+           max_chars: int) -> str:
+    """The injected text for ``project``, or "" when there is no memory to show."""
+    summary_rows = _summaries(conn, project, summaries) if summaries else []
+    obs_rows = _observations(conn, project, observations) if observations else []
+    if not summary_rows and not obs_rows:
+        return ""
+    lines = [f'# Memory of project "{project}" (claude-recall)']
+    if summary_rows:
+        lines.append("Latest sessions:")
+        lines += ["- " + summary_line(row, max(200, max_chars // 4)) for row in summary_rows]
+    if obs_rows:
+        lines.append("Recent observations (newest first):")
+    used = sum(len(line) + 1 for line in lines) + len(FOOTER) + 1
+    for row in obs_rows:
+        line = observation_line(row)
+        if used + len(line) + 1 > max_chars:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    lines.append(FOOTER)
+    return "\n".join(lines)[:max_chars]
+
+
+def for_project(data_dir: str, project: str, observations: int = 20, summaries: int = 1,
+                max_chars: int = 4000) -> str:
+    conn = open_readonly(data_dir)
+    if conn is None:
+        return ""
+    try:
+        return render(conn, project, observations, summaries, max_chars)
+    except sqlite3.Error:
+        return ""  # busy, locked or an older schema: no context rather than a wait
+    finally:
+        conn.close()

@@ -1,0 +1,77 @@
+"""The SessionStart injection: snapshot, budget, empty project, opt-outs, through the real hook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import HookRunner, load_payloads
+from recall_support import plant
+
+from recall_plugin.context import FOOTER, for_project
+
+
+def session_start(run_hook: HookRunner, cwd: Path, **env: str) -> str:
+    [record] = [r for r in load_payloads("bash_inject") if r["event"] == "SessionStart"]
+    result = run_hook("SessionStart", dict(record["payload"], cwd=str(cwd)), **env)
+    assert result.returncode == 0
+    return result.stdout.decode()
+
+
+def test_snapshot(data_dir: Path) -> None:
+    plant(data_dir)
+    text = for_project(str(data_dir), "shop", observations=3, summaries=1, max_chars=4000)
+    assert text == "\n".join([
+        '# Memory of project "shop" (claude-recall)',
+        "Latest sessions:",
+        "- Session 2026-11-18 - asked: make checkout resilient; done: retry with backoff; "
+        "learned: the sandbox needs docker; next: load-test the uploader",
+        "Recent observations (newest first):",
+        "#6 2026-11-18 change: Bump requests to 2.32 (requirements.txt)",
+        "#4 2026-11-15 refactor: Split parse_invoice_line into smaller helpers (invoice.py)",
+        "#3 2026-11-14 decision: Use SQLite WAL for the order cache (order_cache.py)",
+        FOOTER,
+    ])
+
+
+def test_budget_is_respected_and_keeps_the_footer(data_dir: Path) -> None:
+    corpus = [("big", "change", f"Change number {n} " + "x" * 80, "", "", [], [], [f"f{n}.py"],
+               f"2026-11-{1 + n % 28:02d}T00:00:00.000Z") for n in range(300)]
+    plant(data_dir, corpus)
+    text = for_project(str(data_dir), "big", observations=300, summaries=0, max_chars=1500)
+    assert len(text) <= 1500 and text.endswith(FOOTER)
+    assert 5 < text.count("\n#") < 20
+
+
+def test_a_project_without_memory_gets_nothing(data_dir: Path, run_hook: HookRunner) -> None:
+    assert for_project(str(data_dir), "shop") == ""  # no store yet
+    plant(data_dir)
+    assert for_project(str(data_dir), "unknown-project") == ""
+    assert session_start(run_hook, run_hook.cwd) == ""  # cwd "project" has no memory
+
+
+def test_the_hook_injects_additional_context(data_dir: Path, run_hook: HookRunner) -> None:
+    plant(data_dir)
+    shop = run_hook.cwd.parent / "shop"
+    shop.mkdir()
+    out = json.loads(session_start(run_hook, shop))
+    assert out["hookSpecificOutput"]["hookEventName"] == "SessionStart"
+    context = out["hookSpecificOutput"]["additionalContext"]
+    assert "Fix retry storm in uploader" not in context or "#1" in context
+    assert "Bump requests to 2.32" in context and context.endswith(FOOTER)
+    assert session_start(run_hook, shop, CLAUDE_RECALL_NO_CONTEXT="1") == ""
+    assert session_start(run_hook, shop, CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS="sh*") == ""
+    assert session_start(run_hook, shop, CLAUDE_RECALL_CONTEXT_ENABLED="false") == ""
+
+
+def test_context_command_prints_exactly_what_is_injected(data_dir: Path, run_hook: HookRunner) -> None:
+    import subprocess
+    import sys
+
+    plant(data_dir)
+    shop = run_hook.cwd.parent / "shop"
+    shop.mkdir()
+    injected = json.loads(session_start(run_hook, shop))["hookSpecificOutput"]["additionalContext"]
+    printed = subprocess.run([sys.executable, "-m", "recall_plugin", "context", "--project", "shop"],
+                             capture_output=True, text=True, timeout=60).stdout
+    assert printed == injected + "\n"

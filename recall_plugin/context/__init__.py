@@ -11,11 +11,10 @@ read-only with a short busy timeout: a busy or missing store means no context, n
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 
-from .. import paths
+from .. import fastjson, paths
 
 FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
@@ -62,8 +61,10 @@ def summary_line(row: sqlite3.Row, budget: int) -> str:
 
 def _files(row: sqlite3.Row) -> str:
     try:
-        files = json.loads(row["files_modified"]) or json.loads(row["files_read"])
+        files = fastjson.loads(row["files_modified"]) or fastjson.loads(row["files_read"])
     except (TypeError, ValueError):
+        files = []
+    if not isinstance(files, list):
         files = []
     names = [os.path.basename(str(f)) for f in files[:3]]
     return f" ({', '.join(names)})" if names else ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from recall_plugin.store.db import open_store, write
 
@@ -36,7 +38,7 @@ CORPUS = [
 ]
 
 
-def plant(data_dir: Path, corpus: list[tuple[object, ...]] = CORPUS) -> sqlite3.Connection:
+def plant(data_dir: Path, corpus: Sequence[Sequence[Any]] = CORPUS) -> sqlite3.Connection:
     conn = open_store(str(data_dir))
     with write(conn):
         for n, (project, kind, title, sub, narrative, facts, concepts, files, at) in enumerate(corpus):

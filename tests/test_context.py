@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import HookRunner, load_payloads
 from recall_support import plant
@@ -35,8 +36,9 @@ def test_snapshot(data_dir: Path) -> None:
 
 
 def test_budget_is_respected_and_keeps_the_footer(data_dir: Path) -> None:
-    corpus = [("big", "change", f"Change number {n} " + "x" * 80, "", "", [], [], [f"f{n}.py"],
-               f"2026-11-{1 + n % 28:02d}T00:00:00.000Z") for n in range(300)]
+    corpus: list[tuple[Any, ...]] = [
+        ("big", "change", f"Change number {n} " + "x" * 80, "", "", [], [], [f"f{n}.py"],
+         f"2026-11-{1 + n % 28:02d}T00:00:00.000Z") for n in range(300)]
     plant(data_dir, corpus)
     text = for_project(str(data_dir), "big", observations=300, summaries=0, max_chars=1500)
     assert len(text) <= 1500 and text.endswith(FOOTER)

@@ -10,11 +10,11 @@ from pathlib import Path
 from recall_support import plant
 
 from recall_plugin.index import VectorHit
-from recall_plugin.search import Filters, fts_query, fuse, search
+from recall_plugin.search import Filters, Hit, fts_query, fuse, search
 
 
-def titles(hits: list[object]) -> list[str]:
-    return [h.title for h in hits]  # type: ignore[attr-defined]
+def titles(hits: list[Hit]) -> list[str]:
+    return [h.title for h in hits]
 
 
 def test_exact_identifiers_error_strings_and_paths_hit(data_dir: Path) -> None:

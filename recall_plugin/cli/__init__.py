@@ -11,9 +11,9 @@ import sys
 
 from .. import __version__, paths
 from ..errors import RecallError
-from . import doctor, extract, hook, recall, settings_cmd, status
+from . import doctor, extract, hook, lifecycle, mcp, recall, reindex, settings_cmd, status, viewer
 
-COMMANDS = (status, extract, recall, settings_cmd, hook, doctor)
+COMMANDS = (status, extract, recall, settings_cmd, hook, doctor, mcp, lifecycle, viewer, reindex)
 
 
 def parser() -> argparse.ArgumentParser:

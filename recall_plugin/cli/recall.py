@@ -7,6 +7,7 @@ import json
 import os
 
 from .. import log, paths, settings
+from ..index import VectorIndex
 from ..search import Filters, Hit, search
 from ..store.db import open_store
 
@@ -30,12 +31,12 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     context.set_defaults(run=run_context)
 
 
-def open_vector_index(conf: settings.Settings) -> object | None:
+def open_vector_index(conf: settings.Settings) -> VectorIndex | None:
     """The vector index when one is usable; search falls back to FTS5 alone otherwise."""
-    try:
-        from ..index import open_index  # type: ignore[attr-defined]
+    from ..index import open_index
 
-        return open_index(conf)  # type: ignore[no-any-return]
+    try:
+        return open_index(conf)
     except Exception as exc:  # missing model, server down, mismatch: FTS still answers
         log.info(f"search without vectors: {exc}")
         return None
@@ -46,8 +47,8 @@ def run_search(args: argparse.Namespace) -> int:
     filters = Filters(args.project, tuple(args.type), args.since, args.until, args.file,
                       args.concept)
     conn = open_store(conf.data_dir)
-    hits = search(conn, " ".join(args.query), filters, args.limit,
-                  open_vector_index(conf))  # type: ignore[arg-type]
+    query = " ".join(args.query)
+    hits = search(conn, query, filters, args.limit, open_vector_index(conf) if query else None)
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2))
     else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .. import log, paths, settings
 from ..errors import ConfigError, ProviderError, TransientError
+from ..index import VectorIndex
 from ..providers import create
 from ..providers.base import Message, Provider, Reply, Request, Usage
 from ..providers.pricing import estimate_cost
@@ -74,6 +75,8 @@ class Extractor:
         self.totals = Totals()
         self.skip: set[str] = set()
         self.digests = True
+        self.index: VectorIndex | None = None
+        self.index_failed = False
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, idle_s: float) -> Outcome:
@@ -166,7 +169,23 @@ class Extractor:
             log.info(f"session {batch.session_id[:8]}: {problem}")
         complete(self.conn, batch, turn, reply, provider.name, parsed)
         self._count(batch, parsed.observations, call)
+        self._sync_index()
         return None
+
+    def _sync_index(self) -> None:
+        """Embed what this batch stored. The index is optional: without one, search runs on
+        FTS5 and ``sync`` back-fills these rows once an index is usable again."""
+        from ..index import open_index
+        from ..index.sync import sync
+
+        try:
+            if self.index is None and not self.index_failed:
+                self.index = open_index(settings.load(self.data_dir))
+            if self.index is not None:
+                sync(self.conn, self.index)
+        except Exception as exc:  # IndexUnavailable or a failing index: never lose a batch over it
+            self.index, self.index_failed = None, True
+            log.warning(f"vector index not updated: {exc}")
 
     # -- helpers --------------------------------------------------------------------------
     def _record(self, provider: Provider, batch: work.Batch, started: float, messages: int,

@@ -10,22 +10,37 @@ Chroma, ``open_index`` raises ``IndexUnavailable`` and search runs on FTS5 alone
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import RecallError
 
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+Progress = Callable[[int, int], None]  # (done, total)
+
 
 class IndexUnavailable(RecallError):
-    """No vector index can be used now (the reason says why and what to do)."""
+    """No vector index can be used now (the reason says why and what to do).
+
+    ``kind``: "off", "model" (no usable model), "mismatch" (built with another model),
+    "unreachable" (server or cloud) or "error".
+    """
+
+    def __init__(self, message: str, *, kind: str = "error") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
 class IndexDoc:
     id: str  # "obs:<rowid>" or "sum:<rowid>"
     text: str
-    metadata: dict[str, str | int] = field(default_factory=dict)  # kind, project, type, session_id, created_at
+    # kind, project, type, session_id, created_at, created_ts
+    metadata: dict[str, str | int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,3 +57,57 @@ class VectorIndex(Protocol):
     def query(self, text: str, k: int, where: dict[str, object] | None = None) -> list[VectorHit]: ...
     def count(self) -> int: ...
     def ids(self) -> set[str]: ...
+
+
+def open_index(settings: Settings) -> VectorIndex:
+    """The configured index, ready to query and sync. Loads (once per process) and checks the
+    model; ``IndexUnavailable`` when off, without a model, built with another model, or when
+    the server cannot be reached."""
+    from . import chroma
+
+    return chroma.open_chroma(settings)
+
+
+def sync_index(conn: sqlite3.Connection, settings: Settings,
+               progress: Progress | None = None) -> tuple[int, int]:
+    """Open the index and bring it in step with SQLite: ``(added, removed)``."""
+    from .sync import sync
+
+    return sync(conn, open_index(settings), progress)
+
+
+def reindex(conn: sqlite3.Connection, settings: Settings,
+            progress: Progress | None = None) -> int:
+    """Drop the collection, recreate it for the current model and embed every row again."""
+    from .sync import rebuild
+
+    return rebuild(conn, settings, progress)
+
+
+def index_status(settings: Settings, conn: sqlite3.Connection) -> str:
+    """One line for doctor: "ok: ...", "off: ...", "missing model: ...", "mismatch: ...",
+    "unreachable: ...", "behind: N rows not yet indexed ..." or "error: ..."."""
+    from .sync import status_line
+
+    return status_line(settings, conn)
+
+
+def where_filter(project: str | None = None, kind: str | None = None,
+                 types: Sequence[str] = (), since_ts: int | None = None,
+                 until_ts: int | None = None) -> dict[str, object] | None:
+    """A Chroma ``where`` for ``VectorIndex.query``: project, kind ("observation"/"summary"),
+    types (observation types or "summary"), created_ts in [since_ts, until_ts)."""
+    terms: list[dict[str, object]] = []
+    if project:
+        terms.append({"project": project})
+    if kind:
+        terms.append({"kind": kind})
+    if types:
+        terms.append({"type": {"$in": list(types)}})
+    if since_ts is not None:
+        terms.append({"created_ts": {"$gte": since_ts}})
+    if until_ts is not None:
+        terms.append({"created_ts": {"$lt": until_ts}})
+    if len(terms) > 1:
+        return {"$and": terms}
+    return terms[0] if terms else None

@@ -9,7 +9,7 @@ LIST_FIELDS = ("facts", "concepts", "files_read", "files_modified", "source_even
 
 
 def observation_dict(row: sqlite3.Row) -> dict[str, object]:
-    record: dict[str, object] = {k: row[k] for k in row.keys()}
+    record: dict[str, object] = dict(zip(row.keys(), tuple(row), strict=True))
     for name in LIST_FIELDS:
         if name in record:
             record[name] = json.loads(str(record[name]))
@@ -28,7 +28,7 @@ def get_observations(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str,
 
 def get_summary(conn: sqlite3.Connection, session_id: str) -> dict[str, object] | None:
     row = conn.execute("SELECT * FROM summaries WHERE session_id = ?", (session_id,)).fetchone()
-    return None if row is None else {**{k: row[k] for k in row.keys()}, "kind": "summary"}
+    return None if row is None else {**dict(zip(row.keys(), tuple(row), strict=True)), "kind": "summary"}
 
 
 def timeline(conn: sqlite3.Connection, *, around_id: int | None = None, date: str | None = None,

@@ -207,10 +207,26 @@ def m003_conversations(conn: sqlite3.Connection) -> None:
     """)
 
 
+def m004_index_state(conn: sqlite3.Connection) -> None:
+    """Which observations ("obs") and summaries ("sum") the vector index holds, embedded with
+    which model, at which version of the row (observations: created_at; summaries: updated_at)."""
+    script(conn, """
+    CREATE TABLE index_state (
+        kind       TEXT NOT NULL CHECK (kind IN ('obs', 'sum')),
+        row_id     INTEGER NOT NULL,
+        model_id   TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        indexed_at TEXT NOT NULL,
+        PRIMARY KEY (kind, row_id)
+    ) WITHOUT ROWID;
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_core", m001_core),
     ("002_fts", m002_fts),
     ("003_conversations", m003_conversations),
+    ("004_index_state", m004_index_state),
 )
 
 

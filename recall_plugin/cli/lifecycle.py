@@ -1,0 +1,217 @@
+"""``claude-recall forget``, ``export``, ``import`` and ``backfill``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+
+from .. import paths, settings
+from ..errors import RecallError
+from ..lifecycle import forget as forgetting
+from ..lifecycle import open_vector_index, transfer
+from ..queue.ingest import ingest
+from ..store import db
+
+SHOWN_ITEMS = 20
+BAR_WIDTH = 30
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _add_forget(sub)
+    cmd = sub.add_parser("export", help="write observations, summaries and prompts as JSONL",
+                         description="One JSON object per line; the format is described in "
+                                     "recall_plugin/lifecycle/transfer.py and the README.")
+    cmd.add_argument("--project", help="only this project's records")
+    cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE (created 0600) "
+                                                            "instead of stdout")
+    cmd.set_defaults(run=run_export)
+    cmd = sub.add_parser("import", help="add records from an export (duplicates are skipped)",
+                         description="Imports an export file. Exit 1 when any line was rejected "
+                                     "(the other lines are still imported).")
+    cmd.add_argument("file", metavar="FILE", help="a JSONL export, or - for stdin")
+    cmd.set_defaults(run=run_import)
+    cmd = sub.add_parser("backfill", help="build memory from existing Claude Code transcripts",
+                         description="Extracts every transcript session not yet in the store.")
+    cmd.add_argument("--projects-dir", metavar="DIR", help="default: $CLAUDE_CONFIG_DIR/projects "
+                                                           "or ~/.claude/projects")
+    cmd.set_defaults(run=run_backfill)
+
+
+def _add_forget(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = sub.add_parser(
+        "forget", help="remove memories from the store, full-text and vector indexes",
+        description="Removes what every given selector matches, then checks that nothing of it "
+                    "remains. A session, project or date range also removes the captured events "
+                    "and provider conversation. Asks first unless --yes.")
+    cmd.add_argument("ids", nargs="*", metavar="ID", help="observation ids (12 or obs:12), sum:3")
+    cmd.add_argument("--query", help="records holding every word of this text")
+    cmd.add_argument("--session", help="a Claude Code session id")
+    cmd.add_argument("--project", help="a project name")
+    cmd.add_argument("--since", metavar="DATE", help="created on or after (ISO date or time)")
+    cmd.add_argument("--until", metavar="DATE", help="created before (ISO date or time)")
+    cmd.add_argument("--reason", required=True, help="why (logged with the ids, never the content)")
+    cmd.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    cmd.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+    cmd.set_defaults(run=run_forget)
+
+
+@contextlib.contextmanager
+def _store() -> Iterator[tuple[settings.Settings, sqlite3.Connection]]:
+    conf = settings.load()
+    conn = db.open_store(conf.data_dir)
+    try:
+        yield conf, conn
+    finally:
+        conn.close()
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- forget -------------------------------------------------------------------------------
+def run_forget(args: argparse.Namespace) -> int:
+    if not args.reason.strip():
+        raise RecallError("forget needs a reason: --reason \"why\" (it is logged with the ids)")
+    with _store() as (conf, conn):
+        try:
+            ingest(conn, conf.data_dir)  # what the hooks spooled belongs to the session too
+        except (OSError, RecallError) as exc:
+            _say(f"spooled events not ingested ({exc}): they are not part of this forget")
+        try:
+            chosen = forgetting.plan(conn, ids=args.ids, query=args.query, session_id=args.session,
+                                     project=args.project, since=args.since, until=args.until)
+        except ValueError as exc:
+            raise RecallError(str(exc)) from None
+        if chosen.empty:
+            print("nothing to forget: no memory matches")
+            return 0
+        print(describe(chosen))
+        if args.dry_run or not _confirmed(args.yes):
+            return 0 if args.dry_run else 1
+        index, why = open_vector_index(conf)
+        if index is None:
+            _say(f"vector index not used ({why}): removing from SQLite and full-text search only")
+        report = forgetting.execute(conn, chosen, reason=args.reason, index=index)
+    print(render_report(report))
+    return 0 if report.verified else 1
+
+
+def describe(chosen: forgetting.Plan) -> str:
+    counts = ", ".join(f"{len(chosen.rowids(t))} {t}" for t in forgetting.TABLES)
+    lines = [f"would forget {counts}"]
+    lines += [f"  {i.ref:<12} {i.created_at[:16]:<16} {i.project:<16} {i.title}"
+              for i in chosen.items[:SHOWN_ITEMS]]
+    if len(chosen.items) > SHOWN_ITEMS:
+        lines.append(f"  ... and {len(chosen.items) - SHOWN_ITEMS} more")
+    return "\n".join(lines)
+
+
+def _confirmed(yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        _say("claude-recall: not forgetting without confirmation: stdin is not a terminal; "
+             "re-run with --yes to confirm")
+        return False
+    try:
+        answer = input("Forget all of this? [y/N] ").strip().lower()
+    except EOFError:
+        answer = ""
+    if answer not in ("y", "yes"):
+        print("nothing forgotten")
+        return False
+    return True
+
+
+def render_report(report: forgetting.ForgetReport) -> str:
+    line = (f"forgot {report.observations} observations, {report.summaries} summaries, "
+            f"{report.prompts} prompts, {report.events} events, {report.turns} turns"
+            + (f"; {report.index_docs} vector index docs" if report.index_checked else ""))
+    if report.verified:
+        where = "SQLite, full-text" + (" and vector index" if report.index_checked else "")
+        return f"{line}\nverified: nothing of it remains in {where}"
+    return "\n".join([line, "NOT verified:", *(f"  {p}" for p in report.problems)])
+
+
+# -- export / import ----------------------------------------------------------------------
+def run_export(args: argparse.Namespace) -> int:
+    with _store() as (_, conn):
+        try:
+            fd = (os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE)
+                  if args.output else sys.stdout.fileno())
+            with open(fd, "w", encoding="utf-8", closefd=bool(args.output)) as out:
+                counts = transfer.export(conn, out, args.project)
+        except OSError as exc:
+            raise RecallError(f"cannot write {args.output or 'stdout'}: {exc.strerror or exc}") from None
+    _say(f"exported {counts['observation']} observations, {counts['summary']} summaries, "
+         f"{counts['prompt']} prompts")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    with _store() as (conf, conn):
+        index, why = open_vector_index(conf)
+        try:
+            with _input(args.file) as lines:
+                report = transfer.import_lines(conn, lines, index)
+        except OSError as exc:
+            raise RecallError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    for rejected in report.rejected:
+        _say(f"line {rejected.line}: {rejected.reason}")
+    if index is None and report.imported:
+        _say(f"vector index not used ({why}): imported records are found by full-text search")
+    if report.index_problem:
+        _say(report.index_problem)
+    print(report.summary_line())
+    return 1 if report.rejected else 0
+
+
+@contextlib.contextmanager
+def _input(name: str) -> Iterator[Iterator[bytes]]:
+    if name == "-":
+        yield iter(sys.stdin.buffer)
+        return
+    with open(name, "rb") as handle:
+        yield iter(handle)
+
+
+# -- backfill -----------------------------------------------------------------------------
+def run_backfill(args: argparse.Namespace) -> int:
+    from ..extract.runner import Busy, take_lock
+    from ..lifecycle.backfill import backfill, default_projects_dir
+
+    root, projects = settings.load().data_dir, args.projects_dir or default_projects_dir()
+    try:
+        lock = take_lock(root, wait=False)
+    except Busy:
+        _say(f"an extractor is already running for {root}; waiting for it")
+        lock = take_lock(root, wait=True)
+    try:
+        report = backfill(root, projects, _bar if sys.stdout.isatty() else _plain)
+    finally:
+        os.close(lock)
+    if not report.found:
+        _say(f"no transcripts found under {projects}")
+    print(f"backfill: {report.found} transcripts: {report.imported} imported ({report.events} "
+          f"events), {report.known} already known, {report.empty} empty, {report.malformed} "
+          f"malformed lines skipped; {report.observations} observations")
+    if report.remaining:
+        _say(f"claude-recall: {report.remaining} events still pending: {report.reason}")
+        return 1
+    return 0
+
+
+def _bar(done: int, total: int, what: str) -> None:
+    filled = BAR_WIDTH * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} {what[:40]:<40}",
+          end=end, flush=True)
+
+
+def _plain(done: int, total: int, what: str) -> None:
+    print(f"backfill {done}/{total}: {what}", flush=True)

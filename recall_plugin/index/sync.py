@@ -1,0 +1,142 @@
+"""Keeping the index in step with SQLite, which stays the truth.
+
+``index_state`` (migration 004) records each embedded row: kind ("obs"/"sum"), row id, model
+id and the row's version (observations: created_at; summaries: updated_at, since a summary is
+rewritten as its session goes on). ``sync`` removes from the index what SQLite no longer has,
+then embeds every row that is missing, stale or embedded with another model: rows stored while
+the index was unavailable are back-filled this way. Chroma is written first and the state
+after, so a crash in between leaves the two counts apart; ``sync`` then reconciles them from
+the index's own ids. ``rebuild`` drops the collection and embeds everything again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..store.db import write
+from . import IndexUnavailable, Progress, VectorIndex, docs
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+CHUNK = 256  # rows embedded and recorded per step
+
+_PENDING = """
+SELECT t.id FROM {table} t LEFT JOIN index_state s ON s.kind = '{prefix}' AND s.row_id = t.id
+WHERE s.row_id IS NULL OR s.model_id != ? OR s.version != t.{version} ORDER BY t.id
+"""
+_GONE = """
+SELECT s.row_id FROM index_state s LEFT JOIN {table} t ON t.id = s.row_id
+WHERE s.kind = '{prefix}' AND t.id IS NULL
+"""
+
+
+def _sql(template: str, prefix: str) -> str:
+    return template.format(table=docs.TABLES[prefix], prefix=prefix, version=docs.VERSION_COLUMN[prefix])
+
+
+def pending_ids(conn: sqlite3.Connection, model_id: str) -> list[str]:
+    """Doc ids whose row is not (or not currently) embedded with ``model_id``."""
+    return [docs.doc_id(prefix, row[0]) for prefix in docs.TABLES
+            for row in conn.execute(_sql(_PENDING, prefix), (model_id,))]
+
+
+def gone_ids(conn: sqlite3.Connection) -> list[str]:
+    """Doc ids recorded as indexed whose SQLite row no longer exists."""
+    return [docs.doc_id(prefix, row[0]) for prefix in docs.TABLES
+            for row in conn.execute(_sql(_GONE, prefix))]
+
+
+def state_ids(conn: sqlite3.Connection) -> set[str]:
+    return {docs.doc_id(kind, rowid) for kind, rowid in conn.execute("SELECT kind, row_id FROM index_state")}
+
+
+def forget(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Drop ``ids`` from index_state (they will be embedded again if their row exists)."""
+    with write(conn):
+        conn.executemany("DELETE FROM index_state WHERE kind = ? AND row_id = ?",
+                         [docs.parse_id(doc) for doc in ids])
+
+
+def record(conn: sqlite3.Connection, entries: Sequence[tuple[str, str]], model_id: str) -> None:
+    """Mark ``(doc id, version)`` pairs as embedded with ``model_id``."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    rows = [(*docs.parse_id(doc), model_id, version, stamp) for doc, version in entries]
+    with write(conn):
+        conn.executemany("INSERT OR REPLACE INTO index_state (kind, row_id, model_id, version, indexed_at)"
+                         " VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def reconcile(conn: sqlite3.Connection, index: VectorIndex) -> None:
+    """When index and state disagree on how many docs there are, make each match the other:
+    state entries the index lacks are forgotten, index entries without state are deleted."""
+    recorded = conn.execute("SELECT count(*) FROM index_state").fetchone()[0]
+    if index.count() == recorded:
+        return
+    present, known = index.ids(), state_ids(conn)
+    index.delete(sorted(present - known))
+    forget(conn, sorted(known - present))
+
+
+def remove_gone(conn: sqlite3.Connection, index: VectorIndex) -> int:
+    gone = gone_ids(conn)
+    if gone:
+        index.delete(gone)
+        forget(conn, gone)
+    return len(gone)
+
+
+def embed_pending(conn: sqlite3.Connection, index: VectorIndex, progress: Progress | None = None) -> int:
+    """Embed every pending row, ``CHUNK`` at a time; returns how many were added."""
+    todo = pending_ids(conn, index.model_id)
+    added = 0
+    if progress:
+        progress(0, len(todo))
+    for start in range(0, len(todo), CHUNK):
+        chunk = [docs.parse_id(doc) for doc in todo[start:start + CHUNK]]
+        loaded = [pair for prefix in docs.TABLES
+                  for pair in docs.load(conn, prefix, [rowid for kind, rowid in chunk if kind == prefix])]
+        index.upsert([doc for doc, _ in loaded])
+        record(conn, [(doc.id, version) for doc, version in loaded], index.model_id)
+        added += len(loaded)
+        if progress:
+            progress(min(start + CHUNK, len(todo)), len(todo))
+    return added
+
+
+def sync(conn: sqlite3.Connection, index: VectorIndex, progress: Progress | None = None) -> tuple[int, int]:
+    """Bring ``index`` in step with SQLite: ``(added, removed)``. ``IndexUnavailable`` if the
+    index fails midway (what was done stays recorded; the next sync goes on from there)."""
+    reconcile(conn, index)
+    removed = remove_gone(conn, index)
+    return embed_pending(conn, index, progress), removed
+
+
+def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | None = None) -> int:
+    """Drop and recreate the collection for the current model, then embed every row."""
+    from .chroma import open_chroma
+
+    index = open_chroma(settings, recreate=True)
+    with write(conn):
+        conn.execute("DELETE FROM index_state")
+    return embed_pending(conn, index, progress)
+
+
+def status_line(settings: Settings, conn: sqlite3.Connection) -> str:
+    """One line on the index's health, for doctor."""
+    from .chroma import location, open_chroma
+
+    labels = {"off": "off", "model": "missing model", "mismatch": "mismatch", "unreachable": "unreachable"}
+    try:
+        index = open_chroma(settings)
+        behind = len(pending_ids(conn, index.model_id)) + len(gone_ids(conn))
+        count = index.count()
+    except IndexUnavailable as exc:
+        return f"{labels.get(exc.kind, 'error')}: {exc}"
+    if behind:
+        return f"behind: {behind} row(s) not yet indexed in {location(settings)} ({count} docs); " \
+               "they are added on the next extraction, or run `claude-recall reindex`"
+    return f"ok: {count} docs in {location(settings)}, model {index.model_id}"

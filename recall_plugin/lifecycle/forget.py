@@ -1,0 +1,256 @@
+"""Forget: remove memories from SQLite, FTS and the vector index, then prove they are gone.
+
+Selectors (every one given must match; at least one is required):
+
+* ``ids``: observation ids (``12`` or ``"obs:12"``) and summary refs (``"sum:3"``);
+* ``query``: observations, summaries and prompts whose text holds every word of the query;
+* ``session_id``, ``project``, ``since`` (inclusive) and ``until`` (exclusive) on ``created_at``.
+
+What goes: the selected observations and summaries; with no ids, the selected prompts (and
+each one's prompt event); with neither ids nor a query (a session, project or date range),
+also the captured events. Conversation turns with the provider that rendered a removed event
+or produced a removed record go too (they quote it). The ``sessions`` row stays, holding no
+content, so that a backfill does not bring a forgotten session back.
+
+Afterwards the removed rowids are looked up again in the tables and in each FTS index (its
+``_docsize`` shadow table, which the FTS ``delete`` command clears), and the removed doc ids
+in the vector index. The reason and the ids, never the content, go to the log.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .. import log
+from ..capture.privacy import redact_secrets
+from ..index import VectorIndex
+from ..search import fts_query
+from ..store.db import write
+from . import ISO_DATE, drop_from_index, index_leftovers
+
+CHUNK = 500
+TABLES = ("observations", "summaries", "prompts", "events", "turns")
+FTS_TABLES = ("observations", "summaries", "prompts")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record about to be forgotten, for display (never logged)."""
+
+    ref: str  # "obs:12", "sum:3" or "prompt:7"
+    created_at: str
+    project: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rowids a forget would remove, per table, and what to show the user."""
+
+    observations: tuple[int, ...] = ()
+    summaries: tuple[int, ...] = ()
+    prompts: tuple[int, ...] = ()
+    events: tuple[int, ...] = ()
+    turns: tuple[int, ...] = ()
+    items: tuple[Item, ...] = ()
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Vector index doc ids of the removed observations and summaries."""
+        return (*(f"obs:{i}" for i in self.observations), *(f"sum:{i}" for i in self.summaries))
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.rowids(t) for t in TABLES)
+
+    def rowids(self, table: str) -> tuple[int, ...]:
+        ids: tuple[int, ...] = getattr(self, table)
+        return ids
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    observations: int
+    summaries: int
+    prompts: int
+    events: int
+    turns: int
+    index_docs: int      # doc ids removed from the vector index (0 without one)
+    index_checked: bool  # False when there was no vector index to check
+    verified: bool       # nothing removed is left anywhere that was checked
+    problems: tuple[str, ...] = ()
+
+
+Filter = tuple[str, str, str]  # column, operator, value
+
+
+def parse_ids(ids: Iterable[int | str]) -> tuple[frozenset[int], frozenset[int]]:
+    """Observation and summary rowids from ``12``, ``"12"``, ``"obs:12"`` and ``"sum:3"``."""
+    obs: set[int] = set()
+    sums: set[int] = set()
+    for raw in ids:
+        kind, _, number = str(raw).strip().rpartition(":")
+        if kind not in ("", "obs", "sum") or not number.isdigit():
+            raise ValueError(f"not a memory id: {raw!r} (use 12, obs:12 or sum:3)")
+        (sums if kind == "sum" else obs).add(int(number))
+    return frozenset(obs), frozenset(sums)
+
+
+def plan(conn: sqlite3.Connection, *, ids: Sequence[int | str] = (), query: str | None = None,
+         session_id: str | None = None, project: str | None = None, since: str | None = None,
+         until: str | None = None) -> Plan:
+    """What ``forget`` with the same selectors would remove; removes nothing."""
+    obs, sums = parse_ids(ids)
+    filters = [(column, op, value) for column, op, value in (
+        ("session_id", "=", session_id), ("project", "=", project),
+        ("created_at", ">=", since), ("created_at", "<", until)) if value]
+    if query is not None and not fts_query(query):
+        raise ValueError("the query has no words to match")
+    if any(bound and not ISO_DATE.match(bound) for bound in (since, until)):
+        raise ValueError("since and until must be ISO dates or times, like 2026-01-31 or 2026-01-31T12:00")
+    if not (ids or query or filters):
+        raise ValueError("say what to forget: ids, a query, a session, a project or dates")
+    if ids:
+        return _complete(conn, _select(conn, "observations", filters, query, obs),
+                         _select(conn, "summaries", filters, query, sums), [], [])
+    prompts = _select(conn, "prompts", filters, query)
+    events = _prompt_events(conn, prompts) if query else _select(conn, "events", filters, None)
+    return _complete(conn, _select(conn, "observations", filters, query),
+                     _select(conn, "summaries", filters, query), prompts, events)
+
+
+def _complete(conn: sqlite3.Connection, obs: list[int], sums: list[int], prompts: list[int],
+              events: list[int]) -> Plan:
+    """The plan for these records and events, with the turns that rendered or produced them."""
+    touched = _source_events(conn, obs, sums) | set(events)
+    turns = _turns(conn, {"observations": obs, "summaries": sums, "prompts": prompts,
+                          "events": events}, touched)
+    return Plan(tuple(obs), tuple(sums), tuple(prompts), tuple(events), tuple(turns),
+                tuple(_items(conn, obs, sums, prompts)))
+
+
+def _select(conn: sqlite3.Connection, table: str, filters: list[Filter], query: str | None,
+            wanted: frozenset[int] | None = None) -> list[int]:
+    """Ids of ``table`` passing the filters, matching every word of ``query``, among ``wanted``."""
+    clauses = [f"{column} {op} ?" for column, op, _ in filters]
+    args = [value for _, _, value in filters]
+    if query and table in FTS_TABLES:
+        clauses.append(f"id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)")
+        args.append(" ".join(fts_query(word) for word in query.split() if fts_query(word)))
+    if wanted is not None:  # ints only: safe to spell out
+        clauses.append(f"id IN ({','.join(str(i) for i in sorted(wanted))})")
+    rows = conn.execute(f"SELECT id FROM {table} WHERE {' AND '.join(clauses) or '1'} ORDER BY id",
+                        args)
+    return [int(r[0]) for r in rows]
+
+
+def _rows(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[sqlite3.Row]:
+    """Rows of ``sql`` (with one ``{}`` for the id placeholders) over ``ids`` in chunks."""
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start:start + CHUNK])
+        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
+def _prompt_events(conn: sqlite3.Connection, prompts: Sequence[int]) -> list[int]:
+    return [int(r[0]) for r in _rows(conn, "SELECT e.id FROM events e JOIN prompts p ON"
+                                     " e.session_id = p.session_id AND e.kind = 'prompt' AND"
+                                     " p.prompt_id IN (e.prompt_id, e.event_key) WHERE p.id IN ({})",
+                                     prompts)]
+
+
+def _source_events(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int]) -> set[int]:
+    """The events each observation was made from, and the last event each summary covers."""
+    ids = {i for r in _rows(conn, "SELECT source_event_ids FROM observations WHERE id IN ({})", obs)
+           for i in json.loads(r[0])}
+    return ids | {r[0] for r in _rows(conn, "SELECT last_event_id FROM summaries WHERE id IN ({})"
+                                           " AND last_event_id IS NOT NULL", sums)}
+
+
+def _turns(conn: sqlite3.Connection, picked: dict[str, Sequence[int]], touched: set[int]) -> list[int]:
+    """Turns, in the sessions of the ``picked`` rows, that rendered or answered a ``touched`` event."""
+    sessions = {r[0] for table, ids in picked.items()
+                for r in _rows(conn, f"SELECT DISTINCT session_id FROM {table} WHERE id IN ({{}})", ids)}
+    return sorted(int(r[0]) for session in sessions for r in conn.execute(
+        "SELECT id, event_ids FROM turns WHERE session_id = ?", (session,))
+        if touched.intersection(json.loads(r[1])))
+
+
+def _items(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int],
+           prompts: Sequence[int]) -> list[Item]:
+    queries = (("obs", "SELECT id, created_at, project, title FROM observations", obs),
+               ("sum", "SELECT id, created_at, project, request FROM summaries", sums),
+               ("prompt", "SELECT id, created_at, project, text FROM prompts", prompts))
+    items = []
+    for prefix, select, ids in queries:
+        items += [Item(f"{prefix}:{r[0]}", r[1], r[2], " ".join(str(r[3]).split())[:100])
+                  for r in _rows(conn, select + " WHERE id IN ({})", ids)]
+    return items
+
+
+def forget(conn: sqlite3.Connection, *, ids: Sequence[int | str] = (), query: str | None = None,
+           session_id: str | None = None, project: str | None = None, since: str | None = None,
+           until: str | None = None, reason: str, index: VectorIndex | None = None) -> ForgetReport:
+    """Remove what the selectors pick (see the module docstring); returns what happened."""
+    chosen = plan(conn, ids=ids, query=query, session_id=session_id, project=project,
+                  since=since, until=until)
+    return execute(conn, chosen, reason=reason, index=index)
+
+
+def execute(conn: sqlite3.Connection, chosen: Plan, *, reason: str,
+            index: VectorIndex | None = None) -> ForgetReport:
+    """Remove exactly what ``chosen`` lists (a plan the user confirmed), verify, log."""
+    if not reason or not reason.strip():
+        raise ValueError("a reason is required to forget (it is logged with the ids removed)")
+    remove(conn, chosen)
+    problems = drop_from_index(conn, index, chosen.refs) if index is not None and chosen.refs else []
+    problems += verify(conn, chosen, index)
+    report = ForgetReport(len(chosen.observations), len(chosen.summaries), len(chosen.prompts),
+                          len(chosen.events), len(chosen.turns),
+                          len(chosen.refs) if index is not None else 0, index is not None,
+                          not problems, tuple(problems))
+    _log(reason, chosen, report)
+    return report
+
+
+def remove(conn: sqlite3.Connection, chosen: Plan) -> None:
+    """Delete the planned rows in one transaction (FTS follows through its triggers)."""
+    with write(conn):
+        for table in TABLES:
+            list(_rows(conn, f"DELETE FROM {table} WHERE id IN ({{}})", chosen.rowids(table)))
+
+
+def verify(conn: sqlite3.Connection, chosen: Plan, index: VectorIndex | None) -> list[str]:
+    """What of ``chosen`` is still stored: in the tables, the FTS indexes, the vector index."""
+    places = [(t, t, "SQLite") for t in TABLES] + [(t, f"{t}_fts_docsize", "the full-text index")
+                                                   for t in FTS_TABLES]
+    problems = []
+    for table, stored, where in places:
+        left = len(list(_rows(conn, f"SELECT id FROM {stored} WHERE id IN ({{}})", chosen.rowids(table))))
+        problems += [f"{left} {table} rows still in {where}"] if left else []
+    if index is not None and chosen.refs:
+        problems += index_leftovers(index, chosen.refs)
+    return problems
+
+
+def ranges(ids: Sequence[int]) -> str:
+    """``[1, 2, 3, 7]`` as ``"1-3,7"`` (so that long id lists stay short in the log)."""
+    parts: list[str] = []
+    for i in sorted(ids):
+        if parts and parts[-1].split("-")[-1] == str(i - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{i}"
+        else:
+            parts.append(str(i))
+    return ",".join(parts) or "-"
+
+
+def _log(reason: str, chosen: Plan, report: ForgetReport) -> None:
+    ids = " ".join(f"{table}={ranges(chosen.rowids(table))}" for table in TABLES)
+    line = (f"forget: reason={redact_secrets(reason.strip())!r} {ids}"
+            f" index_docs={report.index_docs} verified={report.verified}")
+    for start in range(0, len(line), 3500):
+        log.info(("" if start == 0 else "forget (cont.): ") + line[start:start + 3500])
+    for problem in report.problems:
+        log.warning(f"forget: {problem}")

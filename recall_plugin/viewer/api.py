@@ -1,0 +1,157 @@
+"""Read endpoints of the viewer's JSON API (shapes in the package docstring).
+
+Handlers are plain functions: Starlette runs them in its thread pool, so SQLite and the
+vector index never block the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import __version__, paths, settings
+from ..queue import spool
+from ..search import Filters, search
+from ..store import stats
+from . import queries
+from .state import Viewer
+
+MAX_LIMIT = 200
+
+
+def viewer_of(request: Request) -> Viewer:
+    found = request.app.state.viewer
+    assert isinstance(found, Viewer)
+    return found
+
+
+def int_param(request: Request, name: str, default: int | None, low: int = 0,
+              high: int = 1 << 62) -> int | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HTTPException(400, f"{name} must be a whole number, got {raw!r}") from None
+    return max(low, min(high, value))
+
+
+def limit_param(request: Request, default: int) -> int:
+    return int_param(request, "limit", default, 1, MAX_LIMIT) or default
+
+
+def types_param(request: Request) -> tuple[str, ...]:
+    """``type=a&type=b`` or ``type=a,b``; each an observation type or ``summary``."""
+    words = [w.strip() for raw in request.query_params.getlist("type") for w in raw.split(",")]
+    types = tuple(dict.fromkeys(w for w in words if w))
+    unknown = [t for t in types if t not in (*queries.OBS_TYPES, "summary")]
+    if unknown:
+        raise HTTPException(400, f"unknown type {unknown[0]!r}; expected one of "
+                                 f"{', '.join(queries.OBS_TYPES)}, summary")
+    return types
+
+
+def text_param(request: Request, name: str) -> str | None:
+    return request.query_params.get(name, "").strip() or None
+
+
+def health(request: Request) -> Response:
+    viewer = viewer_of(request)
+    return viewer.json({"ok": True, "app": "claude-recall-viewer", "version": __version__,
+                        "data_dir": viewer.data_dir, "pid": os.getpid()})
+
+
+def observations(request: Request) -> Response:
+    viewer, project = viewer_of(request), text_param(request, "project")
+    asked = types_param(request)
+    types = tuple(t for t in asked if t != "summary")
+    before, limit = int_param(request, "before", None, 1), limit_param(request, 50)
+    with viewer.read() as conn:
+        items = [] if asked and not types else queries.observations_page(
+            conn, project=project, types=types, before=before, limit=limit)
+        cursor = queries.cursor(conn)
+    next_before = items[-1]["id"] if len(items) == limit else None
+    return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
+
+
+def summaries(request: Request) -> Response:
+    viewer, project = viewer_of(request), text_param(request, "project")
+    before, limit = int_param(request, "before", None, 1), limit_param(request, 20)
+    with viewer.read() as conn:
+        items = queries.summaries_page(conn, project=project, before=before, limit=limit)
+        cursor = queries.cursor(conn)
+    next_before = items[-1]["id"] if len(items) == limit else None
+    return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
+
+
+def search_records(request: Request) -> Response:
+    """The CLI's hybrid search (FTS5 + vectors, fused); an empty query lists the newest."""
+    viewer, conf = viewer_of(request), viewer_of(request).conf()
+    query = request.query_params.get("q", "")
+    filters = Filters(text_param(request, "project"), types_param(request),
+                      text_param(request, "since"), text_param(request, "until"),
+                      text_param(request, "file"), text_param(request, "concept"))
+    limit = limit_param(request, 30)
+    index = viewer.index(conf) if query.strip() else None
+    with viewer.read() as conn:
+        hits = search(conn, query, filters, limit, index)
+        items = queries.records_for(conn, hits)
+    return viewer.json({"query": query, "items": items, "vectors": index is not None})
+
+
+def projects(request: Request) -> Response:
+    viewer = viewer_of(request)
+    with viewer.read() as conn:
+        return viewer.json({"items": queries.projects(conn)})
+
+
+def sessions(request: Request) -> Response:
+    viewer = viewer_of(request)
+    with viewer.read() as conn:
+        items = queries.sessions_page(conn, project=text_param(request, "project"),
+                                      limit=limit_param(request, 50))
+    return viewer.json({"items": items})
+
+
+def session(request: Request) -> Response:
+    viewer, session_id = viewer_of(request), str(request.path_params["session_id"])
+    with viewer.read() as conn:
+        found = queries.session_view(conn, session_id)
+    if found is None:
+        raise HTTPException(404, f"no session {session_id!r} in memory")
+    return viewer.json(found)
+
+
+def status_data(viewer: Viewer, conn: sqlite3.Connection,
+                conf: settings.Settings) -> dict[str, object]:
+    """``claude-recall status --json`` without ingesting (the viewer never writes the queue),
+    plus the configured model and the last provider call."""
+    root = viewer.data_dir
+    provider = conf.text("CLAUDE_RECALL_PROVIDER")
+    notes = tuple(f"settings: {p}" for p in conf.problems)
+    data = stats.collect(conn, root, provider, spool.count_lines(paths.queue_dir(root)),
+                         notes).as_dict()
+    data.update(model=conf.text(f"CLAUDE_RECALL_{provider.upper()}_MODEL"),
+                fallback=conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER"),
+                last_call=queries.last_call(conn), version=__version__)
+    return data
+
+
+def status(request: Request) -> Response:
+    viewer = viewer_of(request)
+    conf = viewer.conf()
+    with viewer.read() as conn:
+        data = status_data(viewer, conn, conf)
+    return viewer.json(data)
+
+
+def usage(request: Request) -> Response:
+    viewer = viewer_of(request)
+    days = int_param(request, "days", 14, 1, 366) or 14
+    with viewer.read() as conn:
+        return viewer.json(queries.usage(conn, days))

@@ -257,6 +257,24 @@ def test_model_mismatch_needs_reindex(conf: settings.Settings, conn: sqlite3.Con
     assert index_status(conf, conn).startswith("ok: 1 docs")
 
 
+def test_a_long_lived_reader_sees_other_processes_writes(conf: settings.Settings, conn: sqlite3.Connection,
+                                                         data_dir: Path) -> None:
+    """The extractor or the CLI writes while e.g. the MCP server keeps its index open."""
+    add_observation(conn, "Retry with exponential backoff")
+    reader = open_index(conf)
+    assert sync(conn, reader) == (1, 0)
+    writer = ("from recall_plugin import settings; from recall_plugin.index import IndexDoc, open_index; "
+              "open_index(settings.load()).upsert([IndexDoc('obs:99', 'zebras graze on the savannah', "
+              "{'kind': 'observation', 'project': 'zoo'})])")
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=120)
+    assert [h.id for h in reader.query("zebra savannah", 1, {"project": "zoo"})] == ["obs:99"]
+    assert reader.count() == 2
+    subprocess.run([sys.executable, "-m", "recall_plugin", "reindex"], check=True, timeout=120,
+                   capture_output=True)  # drops and recreates the collection under the reader
+    assert reader.ids() == {"obs:1"}
+    assert [h.id for h in reader.query("backoff", 5)] == ["obs:1"]
+
+
 # -- sync -----------------------------------------------------------------------------------
 
 def test_sync_backfills_rows_stored_while_unavailable_and_removes_deleted(
@@ -379,6 +397,8 @@ def test_server_mode_against_a_real_chroma(chroma_server: int, data_dir: Path, c
     index = open_index(conf)
     assert [h.id for h in index.query("backoff", 5, {"project": "alpha"})] == ["obs:1"]
     assert index_status(conf, conn).startswith(f"ok: 2 docs in http://127.0.0.1:{chroma_server}")
+    assert reindex(conn, conf) == 2  # a reader holding the old collection follows the rebuilt one
+    assert [h.id for h in index.query("backoff", 5, {"project": "alpha"})] == ["obs:1"]
     assert not (data_dir / "chroma").exists()
 
 

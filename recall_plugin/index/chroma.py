@@ -1,22 +1,22 @@
-"""The Chroma side: a client for the configured mode and one collection of our embeddings.
+"""The index itself: one Chroma collection of our embeddings, as a ``VectorIndex``.
 
-local: ``PersistentClient(<data dir>/chroma)`` in this process; server: ``HttpClient`` (a TCP
-probe first, so a dead host fails in seconds, not never); cloud: ``CloudClient``. The
-collection uses cosine distance, no embedding function of Chroma's (ours are always passed),
-and records the model id in its metadata: an index built with another model is refused until
-``claude-recall reindex`` rebuilds it. Every Chroma failure surfaces as ``IndexUnavailable``.
-``chromadb`` is imported here only, lazily: it costs about half a second.
+The collection uses cosine distance, no embedding function of Chroma's (ours are always
+passed), and records the model id in its metadata: an index built with another model is
+refused until ``claude-recall reindex`` rebuilds it. Every Chroma failure surfaces as
+``IndexUnavailable``. On a local folder, writes hold ``<data dir>/chroma.lock`` (one writing
+process at a time) and a failed read is tried once more on a reopened client.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import IndexDoc, IndexUnavailable, VectorHit
+from .client import chroma_dir, connect, local, location
 from .embed import Embedder, load
 
 if TYPE_CHECKING:
@@ -25,73 +25,10 @@ if TYPE_CHECKING:
 
     from ..settings import Settings
 
+T = TypeVar("T")
 MODEL_KEY = "model_id"
 PAGE = 5000
-PROBE_TIMEOUT_S = 3.0
-
-
-def chroma_dir(settings: Settings) -> str:
-    return os.path.join(settings.data_dir, "chroma")
-
-
-def location(settings: Settings) -> str:
-    """Where the index lives, for messages."""
-    mode = settings.text("CLAUDE_RECALL_INDEX_MODE")
-    if mode == "server":
-        scheme = "https" if settings.flag("CLAUDE_RECALL_CHROMA_SSL") else "http"
-        return f"{scheme}://{settings.text('CLAUDE_RECALL_CHROMA_HOST')}:" \
-               f"{settings.number('CLAUDE_RECALL_CHROMA_PORT')}"
-    if mode == "cloud":
-        return f"Chroma Cloud ({settings.text('CLAUDE_RECALL_CHROMA_TENANT') or 'default tenant'})"
-    return chroma_dir(settings)
-
-
-def connect(settings: Settings) -> ClientAPI:
-    """A client for the configured mode; ``IndexUnavailable`` when off or unreachable."""
-    mode = settings.text("CLAUDE_RECALL_INDEX_MODE")
-    if mode == "off":
-        raise IndexUnavailable("the vector index is off (CLAUDE_RECALL_INDEX_MODE=off)", kind="off")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    quiet = ChromaSettings(anonymized_telemetry=False)
-    where = location(settings)
-    try:
-        if mode == "server":
-            return _server(settings, quiet)
-        if mode == "cloud":
-            return _cloud(settings, quiet)
-        return chromadb.PersistentClient(path=where, settings=quiet)
-    except IndexUnavailable:
-        raise
-    except Exception as exc:
-        kind = "error" if mode == "local" else "unreachable"
-        raise IndexUnavailable(f"Chroma at {where} cannot be used: {exc}", kind=kind) from exc
-
-
-def _server(settings: Settings, quiet: Any) -> ClientAPI:
-    import chromadb
-
-    host, port = settings.text("CLAUDE_RECALL_CHROMA_HOST"), settings.number("CLAUDE_RECALL_CHROMA_PORT")
-    try:
-        socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
-    except OSError as exc:
-        raise IndexUnavailable(f"Chroma server at {location(settings)} unreachable: {exc}",
-                               kind="unreachable") from exc
-    return chromadb.HttpClient(host=host, port=port, ssl=settings.flag("CLAUDE_RECALL_CHROMA_SSL"),
-                               settings=quiet)
-
-
-def _cloud(settings: Settings, quiet: Any) -> ClientAPI:
-    import chromadb
-
-    key = settings.text("CLAUDE_RECALL_CHROMA_API_KEY")
-    if not key:
-        raise IndexUnavailable("cloud mode needs CLAUDE_RECALL_CHROMA_API_KEY (or CHROMA_API_KEY)",
-                               kind="unreachable")
-    return chromadb.CloudClient(tenant=settings.text("CLAUDE_RECALL_CHROMA_TENANT") or None,
-                                database=settings.text("CLAUDE_RECALL_CHROMA_DATABASE") or None,
-                                api_key=key, settings=quiet)
+LOCK_TIMEOUT_S = 120.0
 
 
 @contextmanager
@@ -123,10 +60,54 @@ def collection(client: ClientAPI, name: str, model_id: str, *, recreate: bool = 
 class ChromaIndex:
     """``VectorIndex`` over one Chroma collection, embedding with ``embedder``."""
 
-    def __init__(self, coll: Collection, embedder: Embedder, where: str, max_batch: int) -> None:
-        self.collection, self.embedder, self.where = coll, embedder, where
-        self.model_id = embedder.model_id
-        self.max_batch = max(1, max_batch)
+    def __init__(self, settings: Settings, embedder: Embedder, *, recreate: bool = False) -> None:
+        self.embedder, self.model_id = embedder, embedder.model_id
+        self.where, self.name = location(settings), settings.text("CLAUDE_RECALL_CHROMA_COLLECTION")
+        is_local = settings.text("CLAUDE_RECALL_INDEX_MODE") == "local"
+        self.local = local(chroma_dir(settings)) if is_local else None
+        self.lock_path = os.path.join(settings.data_dir, "chroma.lock") if is_local else ""
+        self.client, self.generation = connect(settings), self.local.generation if self.local else 0
+        with self.writing(), guarded(self.where):
+            self.collection = collection(self.client, self.name, self.model_id, recreate=recreate)
+            self.max_batch = max(1, self.client.get_max_batch_size())
+
+    def _fresh(self) -> Collection:
+        """The collection, fetched again if the local folder was reopened since."""
+        if self.local is not None:
+            self.client = self.local.current()
+            if self.local.generation != self.generation:
+                self.collection = collection(self.client, self.name, self.model_id)
+                self.generation = self.local.generation
+        return self.collection
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer at a time on a local folder (across processes)."""
+        if self.local is None:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        try:
+            with FileLock(self.lock_path, timeout=LOCK_TIMEOUT_S, mode=0o600), self.local.mutex:
+                yield
+                self.local.wrote()
+        except Timeout as exc:
+            raise IndexUnavailable(f"{self.lock_path} held by another process for too long") from exc
+
+    def _read(self, action: Callable[[Collection], T]) -> T:
+        """Run a read; if it fails, once more on a reopened local client or, on a server, on
+        the collection fetched again (another process may have rebuilt it)."""
+        try:
+            with guarded(self.where):
+                return action(self._fresh())
+        except IndexUnavailable:
+            with guarded(self.where):
+                if self.local is not None:
+                    self.local.reopen()
+                else:
+                    self.collection = collection(self.client, self.name, self.model_id)
+                return action(self._fresh())
 
     def upsert(self, docs: Sequence[IndexDoc]) -> None:
         if not docs:
@@ -134,38 +115,39 @@ class ChromaIndex:
         vectors = self.embedder.embed([doc.text for doc in docs])
         for start in range(0, len(docs), self.max_batch):
             part = docs[start:start + self.max_batch]
-            with guarded(self.where):
-                self.collection.upsert(ids=[doc.id for doc in part],
-                                       embeddings=vectors[start:start + len(part)],
-                                       metadatas=[_metadata(doc) for doc in part])
+            with self.writing(), guarded(self.where):
+                self._fresh().upsert(ids=[doc.id for doc in part],
+                                     embeddings=vectors[start:start + len(part)],
+                                     metadatas=[_metadata(doc) for doc in part])
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self.max_batch):
-            with guarded(self.where):
-                self.collection.delete(ids=list(ids[start:start + self.max_batch]))
+            with self.writing(), guarded(self.where):
+                self._fresh().delete(ids=list(ids[start:start + self.max_batch]))
 
     def query(self, text: str, k: int, where: dict[str, object] | None = None) -> list[VectorHit]:
         if k <= 0:
             return []
         vector = self.embedder.embed([text])
-        with guarded(self.where):
-            found = self.collection.query(query_embeddings=vector, n_results=k,
-                                          where=_where(where), include=["distances"])
+        found = self._read(lambda c: c.query(query_embeddings=vector, n_results=k, where=_where(where),
+                                             include=["distances"]))
         distances = (found.get("distances") or [[]])[0]
         return [VectorHit(id_, float(d)) for id_, d in zip(found["ids"][0], distances, strict=True)]
 
     def count(self) -> int:
-        with guarded(self.where):
-            return self.collection.count()
+        return self._read(lambda c: c.count())
 
     def ids(self) -> set[str]:
         found: set[str] = set()
         while True:
-            with guarded(self.where):
-                page = self.collection.get(include=[], limit=PAGE, offset=len(found))["ids"]
+            page = self._read(partial(_page, offset=len(found)))
             found.update(page)
             if len(page) < PAGE:
                 return found
+
+
+def _page(coll: Collection, offset: int) -> list[str]:
+    return coll.get(include=[], limit=PAGE, offset=offset)["ids"]
 
 
 def _metadata(doc: IndexDoc) -> Any:
@@ -186,10 +168,4 @@ def open_chroma(settings: Settings, *, recreate: bool = False) -> ChromaIndex:
     if settings.text("CLAUDE_RECALL_INDEX_MODE") == "off":
         raise IndexUnavailable("the vector index is off (CLAUDE_RECALL_INDEX_MODE=off)", kind="off")
     embedder = load(settings.text("CLAUDE_RECALL_EMBEDDING_MODEL_DIR"), settings.data_dir)
-    client = connect(settings)
-    where = location(settings)
-    name = settings.text("CLAUDE_RECALL_CHROMA_COLLECTION")
-    with guarded(where):
-        coll = collection(client, name, embedder.model_id, recreate=recreate)
-        max_batch = client.get_max_batch_size()
-    return ChromaIndex(coll, embedder, where, max_batch)
+    return ChromaIndex(settings, embedder, recreate=recreate)

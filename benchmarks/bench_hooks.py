@@ -122,7 +122,9 @@ def main() -> None:
         base = Path(tmp)
         cwd = base / "project"
         cwd.mkdir()
+        # The hook alone: no background extractor competing for the 2 cores meanwhile.
         env = dict(os.environ, CLAUDE_RECALL_DATA_DIR=str(base / "data"), HOME=str(base),
+                   CLAUDE_RECALL_AUTO_EXTRACT="false",
                    CLAUDE_PLUGIN_ROOT=str(ROOT), CLAUDE_PLUGIN_DATA=str(plugin_data(base)))
         print(f"interpreter {PYTHON}, {args.runs} runs per hook, {os.cpu_count()} cores")
         print("\nbaseline (same interpreter)")

@@ -55,10 +55,11 @@ class Hit:
                 "score": round(self.score, 6), "matched": list(self.matched)}
 
 
-def fts_query(text: str) -> str:
-    """The query as FTS5 syntax: each whitespace-separated word a quoted phrase, OR-ed."""
+def fts_query(text: str, joiner: str = " OR ") -> str:
+    """The query as FTS5 syntax: each whitespace-separated word a quoted phrase, OR-ed (or
+    AND-ed with ``joiner=" "``)."""
     words = [w.replace('"', '""') for w in text.split() if any(c.isalnum() for c in w)]
-    return " OR ".join(f'"{w}"' for w in words)
+    return joiner.join(f'"{w}"' for w in words)
 
 
 def _wanted(filters: Filters, kind: str) -> bool:
@@ -103,14 +104,20 @@ def _fts_ids(conn: sqlite3.Connection, table: str, query: str, filters: Filters,
 
 
 def fts_ranked(conn: sqlite3.Connection, text: str, filters: Filters, limit: int) -> list[str]:
-    """Doc refs ("obs:12", "sum:3") in BM25 order, observations and summaries interleaved."""
-    query = fts_query(text)
-    if not query:
-        return []
-    lists = [[f"{prefix}:{i}" for i in _fts_ids(conn, table, query, filters, limit)]
-             for table, prefix in (("observations", "obs"), ("summaries", "sum"))
-             if _wanted(filters, table)]
-    return _interleave(lists)
+    """Doc refs ("obs:12", "sum:3") in BM25 order, observations and summaries interleaved:
+    records holding every word first, then (when those are few) records holding any."""
+    ranked: list[str] = []
+    for joiner in (" ", " OR "):
+        query = fts_query(text, joiner)
+        if not query:
+            return []
+        lists = [[f"{prefix}:{i}" for i in _fts_ids(conn, table, query, filters, limit)]
+                 for table, prefix in (("observations", "obs"), ("summaries", "sum"))
+                 if _wanted(filters, table)]
+        ranked += [ref for ref in _interleave(lists) if ref not in ranked]
+        if len(ranked) >= limit or len(text.split()) < 2:
+            break
+    return ranked[:limit]
 
 
 def _interleave(lists: list[list[str]]) -> list[str]:

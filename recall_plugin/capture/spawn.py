@@ -67,5 +67,6 @@ def start_extractor(data_dir: str, lock_path: str, output: str) -> str:
     if root:  # the plugin's own code first, its environment's packages after
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env["CLAUDE_RECALL_DATA_DIR"] = data_dir
+    os.makedirs(os.path.dirname(output), 0o700, exist_ok=True)  # posix_spawn will open it
     spawn_detached([python, "-m", "recall_plugin", "extract", "--background"], output, env)
     return "started"

@@ -185,7 +185,8 @@ class Extractor:
                 sync(self.conn, self.index)
         except Exception as exc:  # IndexUnavailable or a failing index: never lose a batch over it
             self.index, self.index_failed = None, True
-            log.warning(f"vector index not updated: {exc}")
+            chosen = getattr(exc, "kind", "") == "off"  # the user turned it off: nothing to warn
+            log.write("debug" if chosen else "warning", f"vector index not updated: {exc}")
 
     # -- helpers --------------------------------------------------------------------------
     def _record(self, provider: Provider, batch: work.Batch, started: float, messages: int,

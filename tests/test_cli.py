@@ -98,6 +98,6 @@ def test_log_rotates(data_dir: Path) -> None:
 
     for n in range(12_000):
         log.info(f"line {n} " + "x" * 100)
-    logs = sorted(p.name for p in (data_dir / "logs").iterdir())
+    logs = sorted(p.name for p in (data_dir / "logs").glob("recall.log*"))
     assert logs == ["recall.log", "recall.log.1"]
     assert (data_dir / "logs" / "recall.log.1").stat().st_size <= log.MAX_BYTES + 200

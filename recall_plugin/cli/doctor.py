@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import importlib.util
 import json
@@ -11,11 +12,11 @@ import sqlite3
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import paths, settings
 from ..queue.ingest import CORRUPT_FILE
-from ..store import db
+from ..store import db, repair
 from ..store.migrations import pending
 
 PLUGIN_ID = "recall"  # "claude-*" plugin names are reserved by Claude Code 2.1.330
@@ -29,11 +30,19 @@ class Check:
     detail: str
     fix: str = ""
     warn_only: bool = False
+    repair: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    def shown(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix,
+                "warn_only": self.warn_only, "repairable": self.repair is not None}
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("doctor", help="check the install and say what to fix")
     cmd.add_argument("--json", action="store_true", help="print the checks as JSON")
+    cmd.add_argument("--fix", action="store_true",
+                     help="repair what can be repaired (corrupt database, stale state, broken "
+                          "environment, mismatched index), then check again")
     cmd.set_defaults(run=run)
 
 
@@ -61,7 +70,14 @@ def check_permissions(root: str) -> Check:
         return Check("data dir", True, f"{root} (private)")
     shown = ", ".join(os.path.relpath(p, root) for p in loose[:3])
     return Check("data dir", False, f"readable by others: {shown}",
-                 f"chmod -R go-rwx {root}")
+                 f"chmod -R go-rwx {root}", repair=lambda: _make_private(root))
+
+
+def _make_private(root: str) -> str:
+    loose = [p for p in _private_paths(root) if stat.S_IMODE(os.stat(p).st_mode) & 0o077]
+    for path in loose:
+        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) & 0o700)
+    return f"made {len(loose)} path(s) private to the user (go-rwx)"
 
 
 def _private_paths(root: str) -> Iterator[str]:
@@ -76,21 +92,82 @@ def _private_paths(root: str) -> Iterator[str]:
 
 def check_database(root: str) -> Check:
     path = paths.db_file(root)
-    if not os.path.exists(path):
+    state = repair.inspect_database(path)
+    if state.state == "missing":
         return Check("database", True, "not created yet (created on first use)")
+    if state.state == "corrupt":
+        return Check("database", False, f"{path} is damaged: {state.detail}",
+                     "run `claude-recall doctor --fix`: it moves the file aside (kept) and recovers "
+                     "what can be read into a new database",
+                     repair=lambda: repair.recover_database(root).describe())
+    if state.state == "locked":
+        return Check("database", False, f"{path} is {state.detail}",
+                     "wait for that process to finish, or stop it if it hangs", warn_only=True)
     try:
         conn = db.connect(path, readonly=True)
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        todo = pending(conn) if result == "ok" else []
+        todo = pending(conn)
         conn.close()
     except sqlite3.Error as exc:
-        return Check("database", False, f"{path}: {exc}",
-                     f"move {path} aside and run `claude-recall status` to start a new one")
-    if result != "ok":
-        return Check("database", False, f"integrity check failed: {result}",
-                     f"restore a backup or move {path} aside")
+        return Check("database", False, f"{path}: {exc}", "run `claude-recall doctor --fix`",
+                     repair=lambda: repair.recover_database(root).describe())
     detail = f"{path} ok" + (f", {len(todo)} migration(s) pending" if todo else "")
     return Check("database", True, detail)
+
+
+def check_extractor(root: str) -> Check:
+    """A lock or ``processing`` events left by an extractor that died."""
+    holder = repair.lock_holder(root)
+    if holder:
+        return Check("extractor", True, f"running (pid {holder} holds extractor.lock)")
+    dead_pid = repair.stale_lock_pid(root)
+    stuck = repair.stale_processing(root) if repair.inspect_database(paths.db_file(root)).state == "ok" else 0
+    if not dead_pid and not stuck:
+        return Check("extractor", True, "not running, nothing left behind")
+    parts = ([f"extractor.lock names dead process {dead_pid}"] if dead_pid else []) + (
+        [f"{stuck} event(s) left 'processing' by an extractor that died"] if stuck else [])
+    return Check("extractor", False, "; ".join(parts),
+                 "run `claude-recall doctor --fix` (resets them to pending; the next extraction "
+                 "sends them again)", repair=lambda: repair.reset_stale(root))
+
+
+def check_plugin_env() -> list[Check]:
+    found = []
+    for folder in repair.plugin_envs(claude_config_dir()):
+        problem = repair.env_problem(folder)
+        if problem:
+            found.append(Check("plugin env", False, problem,
+                               "run `claude-recall doctor --fix` (removes the environment's stamp so "
+                               "the next SessionStart rebuilds it)",
+                               repair=functools.partial(repair.reset_env, folder)))
+    return found
+
+
+def check_index(root: str) -> Check:
+    from ..index import index_status
+
+    conf = settings.load(root)
+    if conf.text("CLAUDE_RECALL_INDEX_MODE") == "off" or repair.inspect_database(
+            paths.db_file(root)).state != "ok":
+        return Check("index", True, "not checked (index off or no usable database)")
+    conn = db.open_store(root)
+    try:
+        line = index_status(conf, conn)
+    finally:
+        conn.close()
+    if line.startswith("mismatch"):
+        return Check("index", False, line, "run `claude-recall reindex` (or doctor --fix)",
+                     repair=lambda: _reindex(root))
+    return Check("index", True, line, warn_only=not line.startswith(("ok", "behind")))
+
+
+def _reindex(root: str) -> str:
+    from ..index import reindex
+
+    conn = db.open_store(root)
+    try:
+        return f"reindexed {reindex(conn, settings.load(root))} row(s)"
+    finally:
+        conn.close()
 
 
 def check_settings(root: str) -> Check:
@@ -143,19 +220,36 @@ def _env_state(config: str) -> str:
     return "; environment not built yet (the next SessionStart builds it)"
 
 
-def checks(root: str) -> list[Check]:
+def checks(root: str, *, deep: bool = False) -> list[Check]:
+    """Every check; ``deep`` adds the slower ones (the plugin environment, the vector index)."""
     steps: list[Callable[[], Check]] = [
         check_python, check_dependencies, lambda: check_permissions(root),
-        lambda: check_database(root), lambda: check_settings(root),
+        lambda: check_database(root), lambda: check_extractor(root), lambda: check_settings(root),
         lambda: check_queue(root), lambda: check_provider(root), check_plugin,
     ]
-    return [step() for step in steps]
+    results = [step() for step in steps]
+    results += check_plugin_env()
+    if deep:
+        results.append(check_index(root))
+    return results
+
+
+def fix(root: str, out: Callable[[str], None] = print) -> list[Check]:
+    """Repair every failing check that can be repaired; returns the checks run afterwards."""
+    for check in checks(root, deep=True):
+        if check.repair is not None and not check.ok:
+            try:
+                out(f"fixed {check.name}: {check.repair()}")
+            except Exception as exc:  # report and go on with the other repairs
+                out(f"could not fix {check.name}: {type(exc).__name__}: {exc}")
+    return checks(root, deep=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    results = checks(paths.data_dir())
+    root = paths.data_dir()
+    results = fix(root) if args.fix else checks(root, deep=True)
     if args.json:
-        print(json.dumps([r.__dict__ for r in results], indent=2))
+        print(json.dumps([r.shown() for r in results], indent=2))
     for r in results if not args.json else []:
         mark = "ok  " if r.ok and not r.warn_only else ("warn" if r.ok or r.warn_only else "FAIL")
         print(f"{mark}  {r.name:<12} {r.detail}")

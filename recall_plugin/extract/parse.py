@@ -407,6 +407,8 @@ def parse_reply(text: str, *, known_paths: frozenset[str] = frozenset(), cwd: st
                 expect_summary: bool = False) -> ParsedReply:
     """Parse one model reply; raise ``ReplyParseError`` (only) when it holds nothing usable."""
     try:
+        # a reply cut mid-emoji can hold a lone surrogate: storable text only (U+FFFD instead)
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         return _parse(text, known_paths, cwd, expect_summary)
     except ReplyParseError:
         raise

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import log, paths, settings
 from ..errors import ConfigError, ProviderError, TransientError
@@ -23,7 +23,7 @@ from ..index import VectorIndex
 from ..providers import create
 from ..providers.base import Message, Provider, Reply, Request, Usage
 from ..providers.pricing import estimate_cost
-from ..queue.ingest import ingest
+from ..queue.ingest import ingest, storable
 from ..store.db import open_store
 from . import pauses, render, work
 from .parse import ReplyParseError, parse_reply
@@ -156,6 +156,7 @@ class Extractor:
         except ProviderError as exc:
             self._record(provider, batch, started, len(window.messages), None, str(exc))
             return exc
+        reply = replace(reply, text=str(storable(reply.text)))  # e.g. an emoji cut in half
         try:
             parsed = parse_reply(reply.text, known_paths=render.known_paths(list(batch.events)),
                                  cwd=render.session_cwd(list(batch.events)),

@@ -161,7 +161,7 @@ def _valid(value: object, kind: str) -> bool:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == "bool":
         return isinstance(value, bool)
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
 def _valid_text(value: str, kind: str) -> bool:
@@ -169,7 +169,7 @@ def _valid_text(value: str, kind: str) -> bool:
         return ISO_DATE.match(value) is not None
     if kind == "type":
         return value in OBSERVATION_TYPES
-    return kind == "text" or bool(value.strip())
+    return (kind == "text" or bool(value.strip())) and not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _expected(kind: str) -> str:

@@ -74,10 +74,26 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
     return IngestReport(1, lines, inserted, duplicates, len(corrupt))
 
 
+def storable(value: object) -> object:
+    """``value`` with every lone surrogate (valid JSON, e.g. an emoji cut in half, but not
+    valid UTF-8) replaced by U+FFFD, so SQLite can store it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 def parse_line(line: bytes) -> tuple[dict[str, object] | None, str]:
     """The event of one spool line, or (None, why it is not one)."""
     try:
-        data = json.loads(line)
+        data = storable(json.loads(line))
     except ValueError as exc:
         return None, f"not JSON: {exc}"
     if not isinstance(data, dict):

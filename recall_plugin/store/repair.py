@@ -1,0 +1,388 @@
+"""Diagnose and repair what a crash, a full disk or a broken install leaves behind, for
+``claude-recall doctor [--fix]``.
+
+* A corrupt database is moved aside (``recall.db.corrupt-<UTC time>``, with its -wal and -shm;
+  the old file is kept) and a new, fully migrated one receives every row that can still be
+  read: first from ``sqlite3 .recover`` when the CLI is installed, else straight from the old
+  file, table by table, row by row (a row that cannot be read is counted, not fatal).
+* A locked database: the processes that have it open are named (from ``/proc``).
+* Stale work: ``processing`` events while no extractor holds ``extractor.lock`` go back to
+  ``pending``; a lock file naming a dead process is removed.
+* A broken plugin environment (its python gone or missing dependencies): the stamp is removed
+  so the next SessionStart rebuilds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+from .. import paths
+from .db import BUSY_TIMEOUT_MS, connect, open_store
+
+DEPENDENCIES = ("anthropic", "httpx", "orjson", "filelock", "chromadb")
+SKIPPED_TABLES = ("migrations", "sqlite_sequence")
+
+
+@dataclass(frozen=True)
+class DbState:
+    state: str  # "missing", "ok", "corrupt", "locked"
+    detail: str
+
+
+def inspect_database(path: str, lock_wait_s: float = 0.3) -> DbState:
+    """Is the store readable, consistent and writable right now?"""
+    if not os.path.exists(path):
+        return DbState("missing", "not created yet")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=lock_wait_s)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return DbState("locked", _locked_detail(path))
+        return DbState("corrupt", str(exc))
+    except sqlite3.DatabaseError as exc:
+        return DbState("corrupt", str(exc))
+    if result != "ok":
+        return DbState("corrupt", f"integrity check failed: {result}")
+    try:
+        conn = sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return DbState("locked", _locked_detail(path))
+        return DbState("corrupt", str(exc))
+    return DbState("ok", "integrity ok")
+
+
+def _locked_detail(path: str) -> str:
+    holders = holders_of(path)
+    if not holders:
+        return "locked by another process (none found in /proc; another host or container?)"
+    return "locked; open in " + ", ".join(f"pid {pid} ({cmd})" for pid, cmd in holders)
+
+
+def holders_of(path: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every process with ``path`` (or its -wal/-shm) open."""
+    targets = {os.path.realpath(path + suffix) for suffix in ("", "-wal", "-shm", "-journal")}
+    found: list[tuple[int, str]] = []
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        if pid == os.getpid():
+            continue
+        folder = f"/proc/{pid}/fd"
+        try:
+            links = {os.readlink(os.path.join(folder, fd)) for fd in os.listdir(folder)}
+        except OSError:
+            continue
+        if links & targets:
+            found.append((pid, _cmdline(pid)))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()[:120]
+    except OSError:
+        return "?"
+
+
+@dataclass(frozen=True)
+class Recovered:
+    moved_to: str
+    rows: dict[str, int]
+    unreadable: int
+    method: str
+
+    def describe(self) -> str:
+        total = sum(self.rows.values())
+        lost = f", {self.unreadable} unreadable row(s) or table(s) skipped" if self.unreadable else ""
+        return (f"moved the damaged database to {self.moved_to} (kept); recovered {total} row(s) "
+                f"into a new database via {self.method}{lost}")
+
+
+def recover_database(root: str) -> Recovered:
+    """Move the damaged store aside and rebuild a new one from whatever can be read."""
+    path = paths.db_file(root)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    moved = f"{path}.corrupt-{stamp}"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.replace(path + suffix, moved + suffix)
+    scratch = _recover_with_cli(moved)
+    methods = (["sqlite3 .recover"] if scratch else []) + ["a row-by-row copy"]
+    rows: dict[str, int] = {}
+    unreadable = 0
+    try:
+        for source in ([scratch] if scratch else []) + [moved]:  # INSERT OR IGNORE: a union
+            copied, bad = _copy_rows(source, root)
+            for table, count in copied.items():
+                rows[table] = rows.get(table, 0) + count
+            unreadable = bad  # what the last, most direct source could not read
+    finally:
+        if scratch:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+    return Recovered(moved, rows, unreadable, " and ".join(methods))
+
+
+def _recover_with_cli(damaged: str) -> str | None:
+    """``sqlite3 damaged .recover`` into a scratch database; None when that is not possible."""
+    cli = shutil.which("sqlite3")
+    if cli is None:
+        return None
+    fd, scratch = tempfile.mkstemp(prefix="recall-recover-", suffix=".db", dir=os.path.dirname(damaged))
+    os.close(fd)
+    os.unlink(scratch)
+    try:
+        dump = subprocess.run([cli, damaged, ".recover"], capture_output=True, timeout=300, check=False)
+        if dump.returncode != 0 or not dump.stdout:
+            return None
+        conn = sqlite3.connect(scratch)
+        try:
+            conn.executescript(dump.stdout.decode("utf-8", "replace"))
+        finally:
+            conn.close()
+    except (OSError, subprocess.SubprocessError, sqlite3.Error):
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        return None
+    return scratch
+
+
+def _copy_rows(source: str, root: str) -> tuple[dict[str, int], int]:
+    """Copy every readable row of ``source``'s own tables into a new migrated store."""
+    target = open_store(root)
+    rows: dict[str, int] = {}
+    unreadable = 0
+    try:
+        old = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        target.close()
+        return rows, 1
+    try:
+        wanted = _plain_tables(target)
+        try:
+            present = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error:
+            present = set(wanted)  # the schema page is damaged: try every table we know
+        target.execute("BEGIN IMMEDIATE")
+        for table in wanted:
+            if table not in present:
+                continue
+            copied, bad = _copy_table(old, target, table, wanted[table])
+            rows[table], unreadable = copied, unreadable + bad
+        for fts in ("observations", "summaries", "prompts"):
+            with contextlib.suppress(sqlite3.Error):
+                target.execute(f"INSERT INTO {fts}_fts({fts}_fts) VALUES ('rebuild')")
+        target.execute("COMMIT")
+    finally:
+        old.close()
+        target.close()
+    return rows, unreadable
+
+
+def _plain_tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for (name, sql) in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
+        if name in SKIPPED_TABLES or "_fts" in name or "VIRTUAL" in (sql or "").upper():
+            continue
+        tables[name] = [r[1] for r in conn.execute(f"PRAGMA table_info({name})")]
+    return tables
+
+
+def _copy_table(old: sqlite3.Connection, target: sqlite3.Connection, table: str,
+                columns: list[str]) -> tuple[int, int]:
+    try:
+        have = [r[1] for r in old.execute(f"PRAGMA table_info({table})")]
+    except sqlite3.Error:
+        return 0, 1
+    shared = [c for c in columns if c in have]
+    if not shared:
+        return 0, 0
+    names = ", ".join(shared)
+    insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({', '.join('?' * len(shared))})"
+    copied = 0
+    seen: set[int] = set()
+    try:
+        for row in old.execute(f"SELECT rowid, {names} FROM {table}"):
+            seen.add(row[0])
+            copied += _insert_row(target, insert, row[1:])
+        return copied, 0
+    except sqlite3.OperationalError as exc:
+        if "no such column" in str(exc):  # a WITHOUT ROWID table: one plain scan
+            return _copy_plain(old, target, f"SELECT {names} FROM {table}", insert)
+    except sqlite3.Error:
+        pass  # a damaged page: fetch the remaining rows one by one, by rowid
+    bad = 0
+    for rowid in sorted(_rowids(old, table) - seen):
+        try:
+            row = old.execute(f"SELECT {names} FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+        except sqlite3.Error:
+            bad += 1
+            continue
+        if row is not None:
+            copied += _insert_row(target, insert, tuple(row))
+    return copied, max(bad, 1)
+
+
+def _copy_plain(old: sqlite3.Connection, target: sqlite3.Connection, select: str,
+                insert: str) -> tuple[int, int]:
+    copied = 0
+    try:
+        for row in old.execute(select):
+            copied += _insert_row(target, insert, tuple(row))
+    except sqlite3.Error:
+        return copied, 1
+    return copied, 0
+
+
+def _insert_row(target: sqlite3.Connection, insert: str, row: tuple[object, ...]) -> int:
+    try:
+        return target.execute(insert, row).rowcount
+    except sqlite3.Error:
+        return 0
+
+
+def _rowids(old: sqlite3.Connection, table: str, probe_limit: int = 2_000_000) -> set[int]:
+    """Every rowid any index of ``table`` still lists, and every one up to its max rowid."""
+    found: set[int] = set()
+    try:
+        indexes = [r[1] for r in old.execute(f"PRAGMA index_list({table})")]
+    except sqlite3.Error:
+        indexes = []
+    for index in indexes:
+        with contextlib.suppress(sqlite3.Error):
+            found.update(r[0] for r in old.execute(f"SELECT rowid FROM {table} INDEXED BY {index}"))
+    with contextlib.suppress(sqlite3.Error, TypeError):
+        top = int(old.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0])
+        found.update(range(1, min(top, probe_limit) + 1))
+    return found
+
+
+# -- stale extractor state --------------------------------------------------------------------
+def lock_holder(root: str) -> int | None:
+    """The pid written in extractor.lock when that process still holds it, else None."""
+    from ..capture.spawn import locked
+
+    path = paths.extractor_lock(root)
+    if not os.path.exists(path) or not locked(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return int(handle.read().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+def stale_lock_pid(root: str) -> int | None:
+    """The pid a lock file names when nobody holds the lock and that process is gone."""
+    from ..capture.spawn import locked
+
+    path = paths.extractor_lock(root)
+    if not os.path.exists(path) or locked(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            pid = int(handle.read().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    return pid if pid and not _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_processing(root: str) -> int:
+    """Events left ``processing`` although no extractor runs (it died mid-batch)."""
+    from ..capture.spawn import locked
+
+    if not os.path.exists(paths.db_file(root)) or locked(paths.extractor_lock(root)):
+        return 0
+    conn = connect(paths.db_file(root), readonly=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM events WHERE state = 'processing'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+def reset_stale(root: str) -> str:
+    from ..extract.work import reset_stale as reset
+
+    done: list[str] = []
+    pid = stale_lock_pid(root)
+    if pid:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(paths.extractor_lock(root))
+        done.append(f"removed extractor.lock of dead process {pid}")
+    if stale_processing(root):
+        conn = open_store(root)
+        try:
+            done.append(f"reset {reset(conn)} processing event(s) to pending")
+        finally:
+            conn.close()
+    return "; ".join(done) or "nothing stale"
+
+
+# -- the plugin environment -------------------------------------------------------------------
+def plugin_envs(config_dir: str) -> list[str]:
+    """Plugin data dirs to check: $CLAUDE_PLUGIN_DATA, and ours under the Claude config dir."""
+    import glob
+
+    found = [os.environ["CLAUDE_PLUGIN_DATA"]] if os.environ.get("CLAUDE_PLUGIN_DATA") else []
+    found += sorted(glob.glob(os.path.join(config_dir, "plugins", "data", "recall-*")))
+    return list(dict.fromkeys(found))
+
+
+def env_problem(plugin_data: str, timeout_s: float = 60) -> str | None:
+    """Why the environment in ``plugin_data`` cannot run the extractor, or None."""
+    python = os.path.join(plugin_data, "venv", "bin", "python")
+    if not os.path.lexists(python):
+        return None  # not built yet: the next SessionStart builds it
+    code = (f"import importlib.util, sys; m = [n for n in {DEPENDENCIES!r}"
+            " if importlib.util.find_spec(n) is None]; print(' '.join(m)); sys.exit(3 if m else 0)")
+    try:
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=timeout_s,
+                              check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{python} does not run ({exc})"
+    if done.returncode == 3:
+        return f"{python} lacks {done.stdout.strip()}"
+    if done.returncode != 0:
+        return f"{python} does not run (exit {done.returncode}: {done.stderr.strip()[-200:]})"
+    return None
+
+
+def reset_env(plugin_data: str) -> str:
+    from ..capture.bootstrap import STAMP
+
+    stamp = os.path.join(plugin_data, "venv", STAMP)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(stamp)
+    return f"removed {stamp}: the next SessionStart rebuilds the environment"

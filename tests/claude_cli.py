@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,16 @@ class Claude:
         if not (data / "venv").exists():
             (data / "venv").symlink_to("venv-test")
         return data
+
+
+def sdk_python(bin_dir: Path) -> Path:
+    """A plugin-env ``python`` that is this interpreter, venv included (a symlink would lose it)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    python = bin_dir / "python"
+    python.unlink(missing_ok=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    return python
 
 
 def copy_plugin(dest: Path) -> Path:

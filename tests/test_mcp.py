@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from claude_cli import sdk_python
 from conftest import ROOT
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult, TextContent
@@ -225,16 +226,6 @@ def test_cli_without_the_sdk_says_why(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "recall_plugin", "mcp"], capture_output=True,
                             text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 1 and "plugin environment" in result.stderr
-
-
-def sdk_python(bin_dir: Path) -> Path:
-    """A plugin-env ``python`` that is this interpreter, venv included (a symlink would lose it)."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    python = bin_dir / "python"
-    python.unlink(missing_ok=True)
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    return python
 
 
 def test_launcher_runs_the_plugin_env_safe_from_the_projects_modules(tmp_path: Path,

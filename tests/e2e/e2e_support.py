@@ -7,12 +7,11 @@ import json
 import os
 import re
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from claude_cli import Claude
+from claude_cli import Claude, sdk_python
 from conftest import ROOT
 from fake_anthropic import Script, _text_of
 from fakes import FakeAnthropicAPI, FakeOpenAI, Recorded, Response
@@ -75,16 +74,6 @@ class CompactScript(Script):
         if messages and "Respond with TEXT ONLY" in _text_of(messages[-1].get("content", "")):
             return [{"type": "text", "text": "COMPACTED-SUMMARY: retry work"}]
         return super().answer(body)
-
-
-def sdk_python(bin_dir: Path) -> Path:
-    """A plugin-env ``python`` that is this interpreter, venv included (a symlink would lose it)."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    python = bin_dir / "python"
-    python.unlink(missing_ok=True)
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    return python
 
 
 def plugin_env(data_dir: Path, model_url: str | None, **more: str) -> dict[str, str]:

@@ -46,26 +46,23 @@ def inspect_database(path: str, lock_wait_s: float = 0.3) -> DbState:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return DbState("locked", _locked_detail(path))
-        return DbState("corrupt", str(exc))
-    except sqlite3.DatabaseError as exc:
-        return DbState("corrupt", str(exc))
-    if result != "ok":
-        return DbState("corrupt", f"integrity check failed: {result}")
-    try:
+        if result != "ok":
+            return DbState("corrupt", f"integrity check failed: {result}")
         conn = sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None)
-        try:
+        try:  # can we take the write lock?
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ROLLBACK")
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return DbState("locked", _locked_detail(path))
-        return DbState("corrupt", str(exc))
+    except sqlite3.DatabaseError as exc:
+        return _failed_state(path, exc)
     return DbState("ok", "integrity ok")
+
+
+def _failed_state(path: str, exc: sqlite3.DatabaseError) -> DbState:
+    locked = isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc))
+    return DbState("locked", _locked_detail(path)) if locked else DbState("corrupt", str(exc))
 
 
 def _locked_detail(path: str) -> str:

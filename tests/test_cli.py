@@ -96,8 +96,9 @@ def test_hook_subcommand_is_what_the_hooks_run(data_dir: Path) -> None:
 def test_log_rotates(data_dir: Path) -> None:
     from recall_plugin import log
 
-    for n in range(12_000):
-        log.info(f"line {n} " + "x" * 100)
+    log.configure("info", "test")  # other tests may have left a longer component name
+    for n in range(12_000):  # ~1.5 MB of ~130-byte lines: exactly one rotation
+        log.info(f"line {n} " + "x" * 80)
     logs = sorted(p.name for p in (data_dir / "logs").glob("recall.log*"))
     assert logs == ["recall.log", "recall.log.1"]
     assert (data_dir / "logs" / "recall.log.1").stat().st_size <= log.MAX_BYTES + 200

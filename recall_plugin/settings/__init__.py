@@ -13,7 +13,7 @@ import os
 from .. import fastjson, paths
 from ..errors import SettingsError
 from .catalog import BY_NAME, SETTINGS
-from .model import Setting
+from .model import MASK_PREFIX, Setting
 
 TYPE_CHECKING = False  # collections.abc costs ~2 ms on the hook hot path
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def mask(secret: str) -> str:
     """A secret as it may be shown: never more than its last four characters."""
     if not secret:
         return ""
-    return "****" + secret[-4:] if len(secret) >= 12 else "****"
+    return MASK_PREFIX + secret[-4:] if len(secret) >= 12 else MASK_PREFIX
 
 
 def load(data_dir: str | None = None, env: Mapping[str, str] | None = None) -> Settings:

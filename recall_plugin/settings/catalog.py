@@ -3,6 +3,10 @@
 This table drives the settings file, the environment overrides, ``claude-recall settings``,
 the viewer's settings panel and the README's settings table (``claude-recall settings
 --markdown`` prints it; a test keeps the README in step).
+
+``cli_only=True`` marks a setting that names a program to run, a host (or port, scheme) to
+send data to, or files to load: the viewer shows it read-only and refuses to change it, so
+whoever reaches the viewer can never redirect prompts and keys or run a program as the user.
 """
 
 from __future__ import annotations
@@ -54,8 +58,9 @@ CLAUDE = (
     Setting("CLAUDE_RECALL_CLAUDE_MODEL", "str", "claude-haiku-4-5", group="claude",
             help="Claude model used for extraction."),
     Setting("CLAUDE_RECALL_CLAUDE_BASE_URL", "str", "", aliases=("ANTHROPIC_BASE_URL",),
-            group="claude", help="Anthropic API base URL (or ANTHROPIC_BASE_URL); empty: SDK default."),
-    Setting("CLAUDE_RECALL_CLAUDE_CLI", "str", "auto", group="claude",
+            group="claude", cli_only=True,
+            help="Anthropic API base URL (or ANTHROPIC_BASE_URL); empty: SDK default."),
+    Setting("CLAUDE_RECALL_CLAUDE_CLI", "str", "auto", group="claude", cli_only=True,
             help="With no API key: `auto` runs your own `claude` CLI (print mode, no tools), "
                  "`off` never does, or a path to the binary."),
     *_window("claude", "Claude"),
@@ -67,7 +72,7 @@ GEMINI = (
     Setting("CLAUDE_RECALL_GEMINI_MODEL", "str", "gemini-2.5-flash", group="gemini",
             help="Gemini model used for extraction."),
     Setting("CLAUDE_RECALL_GEMINI_BASE_URL", "str",
-            "https://generativelanguage.googleapis.com/v1beta", group="gemini",
+            "https://generativelanguage.googleapis.com/v1beta", group="gemini", cli_only=True,
             help="Gemini REST API base URL."),
     Setting("CLAUDE_RECALL_GEMINI_RPM", "int", 10, minimum=1, group="gemini",
             help="Requests per minute allowed to Gemini (client-side limiter)."),
@@ -85,7 +90,7 @@ OPENROUTER = (
     Setting("CLAUDE_RECALL_OPENROUTER_APP_NAME", "str", "claude-recall", group="openrouter",
             help="Optional: app name for analytics (X-Title)."),
     Setting("CLAUDE_RECALL_OPENROUTER_BASE_URL", "str", "https://openrouter.ai/api/v1",
-            group="openrouter",
+            group="openrouter", cli_only=True,
             help="OpenAI-compatible base URL: point it at Ollama, LM Studio or vLLM to run locally."),
 )
 
@@ -127,13 +132,14 @@ EXTRACT = (
 
 INDEX = (
     Setting("CLAUDE_RECALL_INDEX_MODE", "choice", "local", choices=("local", "server", "cloud", "off"),
-            group="index", help="Vector index: a Chroma folder in the data dir, a Chroma server, "
-                                "Chroma Cloud, or off (full-text search only)."),
-    Setting("CLAUDE_RECALL_CHROMA_HOST", "str", "127.0.0.1", group="index",
+            group="index", cli_only=True,
+            help="Vector index: a Chroma folder in the data dir, a Chroma server, "
+                 "Chroma Cloud, or off (full-text search only)."),
+    Setting("CLAUDE_RECALL_CHROMA_HOST", "str", "127.0.0.1", group="index", cli_only=True,
             help="Chroma server host (server mode)."),
-    Setting("CLAUDE_RECALL_CHROMA_PORT", "int", 8000, minimum=1, group="index",
+    Setting("CLAUDE_RECALL_CHROMA_PORT", "int", 8000, minimum=1, group="index", cli_only=True,
             help="Chroma server port (server mode)."),
-    Setting("CLAUDE_RECALL_CHROMA_SSL", "bool", False, group="index",
+    Setting("CLAUDE_RECALL_CHROMA_SSL", "bool", False, group="index", cli_only=True,
             help="Use HTTPS for the Chroma server."),
     Setting("CLAUDE_RECALL_CHROMA_TENANT", "str", "", group="index", help="Chroma Cloud tenant."),
     Setting("CLAUDE_RECALL_CHROMA_DATABASE", "str", "", group="index", help="Chroma Cloud database."),
@@ -141,7 +147,7 @@ INDEX = (
             help="Chroma Cloud API key (or CHROMA_API_KEY)."),
     Setting("CLAUDE_RECALL_CHROMA_COLLECTION", "str", "claude_recall", group="index",
             help="Chroma collection name (share one server between teams with different names)."),
-    Setting("CLAUDE_RECALL_EMBEDDING_MODEL_DIR", "str", "", group="index",
+    Setting("CLAUDE_RECALL_EMBEDDING_MODEL_DIR", "str", "", group="index", cli_only=True,
             help="Folder with an ONNX sentence-embedding model (model.onnx, tokenizer.json); "
                  "empty: the model the install ships."),
 )

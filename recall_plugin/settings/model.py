@@ -9,12 +9,14 @@ from __future__ import annotations
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
 KINDS = ("str", "secret", "int", "bool", "choice", "list")
+MAX_VALUE_CHARS = 2048  # longest value any setting accepts (a path, a URL, a key, a list of globs)
+MASK_PREFIX = "****"  # how a secret is shown; a value starting with it is a mask, never a key
 
 
 class Setting:
     """One declared setting. Immutable after construction."""
 
-    __slots__ = ("aliases", "choices", "default", "env_only", "group", "help", "kind",
+    __slots__ = ("aliases", "choices", "cli_only", "default", "env_only", "group", "help", "kind",
                  "minimum", "name")
     name: str
     kind: str
@@ -25,15 +27,18 @@ class Setting:
     group: str
     minimum: int | None
     env_only: bool
+    cli_only: bool  # names a program to run, a host to send data to or files to load: set
+    # from the CLI, settings.json or the environment, never from the viewer
 
     def __init__(self, name: str, kind: str, default: object, *, help: str,
                  choices: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                  group: str = "general", minimum: int | None = None,
-                 env_only: bool = False) -> None:
+                 env_only: bool = False, cli_only: bool = False) -> None:
         assert kind in KINDS, kind
         for attr, value in (("name", name), ("kind", kind), ("help", help),
                             ("choices", choices), ("aliases", aliases), ("group", group),
-                            ("minimum", minimum), ("env_only", env_only)):
+                            ("minimum", minimum), ("env_only", env_only),
+                            ("cli_only", cli_only)):
             object.__setattr__(self, attr, value)
         object.__setattr__(self, "default", self.parse(default))
 
@@ -58,15 +63,29 @@ class Setting:
 
 def _parse_text(setting: Setting, raw: object) -> object:
     if isinstance(raw, str):
-        return raw.strip()
+        return _bounded(raw).strip()
     raise ValueError(f"expected a string, got {_shown(raw)}")
+
+
+def _parse_secret(setting: Setting, raw: object) -> object:
+    value = _parse_text(setting, raw)
+    if isinstance(value, str) and value.startswith(MASK_PREFIX):
+        raise ValueError("is the masked form of the key (****...), not a key: paste the whole "
+                         "key, or leave the field empty to keep the current one")
+    return value
+
+
+def _bounded(raw: str) -> str:
+    if len(raw) > MAX_VALUE_CHARS:
+        raise ValueError(f"is too long ({len(raw):,} characters; at most {MAX_VALUE_CHARS:,})")
+    return raw
 
 
 def _parse_int(setting: Setting, raw: object) -> object:
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError(f"expected a whole number, got {_shown(raw)}")
     try:
-        value = int(str(raw).strip().replace("_", ""))
+        value = int(_bounded(str(raw)).strip().replace("_", ""))
     except ValueError:
         raise ValueError(f"expected a whole number, got {_shown(raw)}") from None
     if setting.minimum is not None and value < setting.minimum:
@@ -94,9 +113,10 @@ def _parse_choice(setting: Setting, raw: object) -> object:
 
 def _parse_list(setting: Setting, raw: object) -> object:
     if isinstance(raw, str):
-        items = raw.split(",")
+        items = _bounded(raw).split(",")
     elif isinstance(raw, list) and all(isinstance(i, str) for i in raw):
         items = list(raw)
+        _bounded(",".join(items))
     else:
         raise ValueError(f"expected a comma-separated string or a list of strings, got {_shown(raw)}")
     return tuple(i.strip() for i in items if i.strip())
@@ -107,5 +127,5 @@ def _shown(raw: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_PARSERS = {"str": _parse_text, "secret": _parse_text, "int": _parse_int, "bool": _parse_bool,
+_PARSERS = {"str": _parse_text, "secret": _parse_secret, "int": _parse_int, "bool": _parse_bool,
             "choice": _parse_choice, "list": _parse_list}

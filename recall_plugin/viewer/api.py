@@ -17,7 +17,7 @@ from .. import __version__, paths, settings
 from ..queue import spool
 from ..search import Filters, search
 from ..store import stats
-from . import queries
+from . import auth, queries
 from .state import Viewer
 
 MAX_LIMIT = 200
@@ -61,9 +61,15 @@ def text_param(request: Request, name: str) -> str | None:
 
 
 def health(request: Request) -> Response:
+    """Who this viewer is; with ``?challenge=<nonce>``, also the proof that it holds the
+    token (``auth.server_proof``), which ``claude-recall viewer`` checks before reusing it."""
     viewer = viewer_of(request)
-    return viewer.json({"ok": True, "app": "claude-recall-viewer", "version": __version__,
-                        "data_dir": viewer.data_dir, "pid": os.getpid()})
+    data: dict[str, object] = {"ok": True, "app": "claude-recall-viewer", "version": __version__,
+                               "data_dir": viewer.data_dir, "pid": os.getpid()}
+    nonce = request.query_params.get("challenge", "")
+    if 0 < len(nonce) <= auth.MAX_NONCE_CHARS:
+        data["proof"] = auth.server_proof(str(request.app.state.token), nonce)
+    return viewer.json(data)
 
 
 def observations(request: Request) -> Response:

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import RecallError
 from . import api, forget_api, settings_api, stream
+from .auth import Gate
 from .security import Guard
 from .state import Viewer
 
@@ -54,11 +55,14 @@ async def store_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"the store is unavailable: {exc}"}, 503)
 
 
-def create_app(data_dir: str | None = None, *, port: int | None = None) -> Starlette:
-    """The viewer for ``data_dir`` (default: the configured one). ``port`` is the port it
-    listens on, for the Host and Origin checks; None reads it from each request's socket."""
-    app = Starlette(routes=routes(), middleware=[Middleware(Guard, port=port)],
+def create_app(data_dir: str | None = None, *, token: str, port: int | None = None) -> Starlette:
+    """The viewer for ``data_dir`` (default: the configured one), answering only requests that
+    carry ``token`` (``auth.py``). ``port`` is the port it listens on, for the Host and Origin
+    checks and the cookie's name; None reads it from each request's socket."""
+    app = Starlette(routes=routes(),
+                    middleware=[Middleware(Guard, port=port), Middleware(Gate, token=token, port=port)],
                     exception_handlers={HTTPException: http_error, RecallError: store_error,
                                         sqlite3.Error: store_error})
     app.state.viewer = Viewer(data_dir)
+    app.state.token = token
     return app

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .api import viewer_of
+from .security import MAX_BODY_BYTES, read_body
 from .state import Viewer
 
 
@@ -44,7 +45,7 @@ def selectors(body: dict[str, object]) -> Chosen:
 
 
 async def post_forget(request: Request) -> Response:
-    body = await request.body()
+    body = await read_body(request, MAX_BODY_BYTES)
     return await run_in_threadpool(apply_forget, viewer_of(request), body)
 
 

@@ -9,6 +9,9 @@
   send ``Content-Type: application/json`` (415 otherwise), which a cross-site HTML form cannot
   send and a cross-site script cannot send without a CORS preflight, which the viewer never
   answers.
+* **Request bodies** are capped: a declared ``Content-Length`` above ``MAX_BODY_BYTES`` gets
+  413 before anything is read, and ``read_body`` stops reading (413) as soon as the body
+  streamed in passes a route's own cap (``SETTINGS_BODY_BYTES`` for settings).
 * Every response carries a strict Content-Security-Policy (scripts and styles from the
   viewer only), ``X-Frame-Options: DENY``, ``nosniff``, ``Referrer-Policy: no-referrer``; API
   responses are ``Cache-Control: no-store``.
@@ -23,8 +26,12 @@ import json
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+MAX_BODY_BYTES = 64 * 1024  # any request (forget takes lists of ids)
+SETTINGS_BODY_BYTES = 16 * 1024  # a few KB: every setting's value is at most 2048 characters
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,7 +66,33 @@ def refusal(method: str, headers: Headers, port: int) -> tuple[int, str] | None:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if method.upper() in BODY_METHODS and content_type != "application/json":
         return 415, "send the body as application/json"
+    return body_refusal(headers, MAX_BODY_BYTES)
+
+
+def body_refusal(headers: Headers, limit: int) -> tuple[int, str] | None:
+    """(status, reason) when the declared Content-Length is malformed or above ``limit``."""
+    declared = headers.get("content-length")
+    if declared is None:
+        return None
+    if not declared.strip().isdigit():
+        return 400, "malformed Content-Length"
+    if int(declared) > limit:
+        return 413, f"the request body is too large (at most {limit:,} bytes)"
     return None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read no further than ``limit`` bytes (HTTPException 413 beyond it), whatever
+    Content-Length claims (a chunked body declares none)."""
+    refused = body_refusal(request.headers, limit)
+    if refused:
+        raise HTTPException(*refused)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"the request body is too large (at most {limit:,} bytes)")
+    return bytes(body)
 
 
 def _own_origin(url: str, hosts: set[str]) -> bool:

@@ -3,7 +3,12 @@
 Values go out as ``Settings.shown`` gives them (a secret only as its mask and whether it is
 set) and come back through ``settings.set_value`` / ``unset_value``, the CLI's own code, so
 the file, its validation and its messages are the same. An empty secret means "unchanged";
-removing one is an explicit ``clear``. Every value is checked before any is written.
+removing one is an explicit ``clear``; a masked key (``****9876``) posted back is refused.
+Every value is checked before any is written.
+
+Settings marked ``cli_only`` in the catalog (a program to run, a host to send data to, files
+to load) are shown read-only with the command that changes them; a request that tries to
+set or clear one is refused whole with 403. The body is capped at ``SETTINGS_BODY_BYTES``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .. import log, paths, settings
 from ..errors import SettingsError
 from ..settings import BY_NAME, SETTINGS, Setting
 from .api import viewer_of
+from .security import SETTINGS_BODY_BYTES, read_body
 from .state import Viewer
 
 GROUPS = (("provider", "AI Provider"), ("openrouter", "OpenRouter"), ("claude", "Claude"),
@@ -53,7 +59,27 @@ def describe(setting: Setting, conf: settings.Settings) -> dict[str, object]:
             "minimum": setting.minimum, "default": "" if setting.secret else shown_default,
             "value": conf.shown(setting.name), "is_set": conf.text(setting.name) != "",
             "source": conf.sources[setting.name],
-            "suggestions": list(SUGGESTIONS.get(setting.name, ()))}
+            "suggestions": list(SUGGESTIONS.get(setting.name, ())),
+            "cli_only": setting.cli_only, "command": cli_command(setting)}
+
+
+def cli_command(setting: Setting) -> str:
+    return f"claude-recall settings set {setting.name} <value>"
+
+
+def locked_message(name: str) -> str:
+    return (f"{name} names a program to run or a place to send data to, so it cannot be changed "
+            f"from the viewer; change it in a terminal: {cli_command(BY_NAME[name])}")
+
+
+def locked(body: object) -> dict[str, str]:
+    """The cli_only settings this request tries to set or clear (field name -> message)."""
+    if not isinstance(body, dict):
+        return {}
+    values, clear = body.get("values"), body.get("clear")
+    names = [*(values if isinstance(values, dict) else ()), *(clear if isinstance(clear, list) else ())]
+    return {str(n): locked_message(str(n)) for n in names
+            if isinstance(n, str) and n in BY_NAME and BY_NAME[n].cli_only}
 
 
 def panel(conf: settings.Settings) -> dict[str, object]:
@@ -121,7 +147,7 @@ def plan(body: object) -> tuple[dict[str, object], list[str], dict[str, str]]:
 
 
 async def post_settings(request: Request) -> Response:
-    body = await request.body()
+    body = await read_body(request, SETTINGS_BODY_BYTES)
     return await run_in_threadpool(apply_settings, viewer_of(request), body)
 
 
@@ -130,6 +156,9 @@ def apply_settings(viewer: Viewer, body: bytes) -> Response:
         data = json.loads(body or b"null")
     except ValueError:
         return viewer.json({"ok": False, "errors": {"": "the body is not valid JSON"}}, 400)
+    refused = locked(data)
+    if refused:
+        return viewer.json({"ok": False, "errors": refused}, 403)
     to_set, to_clear, errors = plan(data)
     if errors:
         return viewer.json({"ok": False, "errors": errors}, 400)

@@ -22,6 +22,8 @@ from recall_plugin.viewer.app import create_app
 
 PORT = 37777
 BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "test-token-0123456789abcdefghijklmnopqrstuv"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 KEY = "sk-or-v1-0123456789abcdef0123456789abcdefSECRETKEY"
 GEMINI_KEY = "AIzaSyD-gemini-secret-value-42424242"
 GET_ENDPOINTS = ("/", "/api/health", "/api/status", "/api/observations", "/api/summaries",
@@ -48,7 +50,8 @@ def client(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
     conn = plant(data_dir)
     add_session(conn)
     conn.close()
-    with TestClient(create_app(str(data_dir), port=PORT), base_url=BASE) as test_client:
+    app = create_app(str(data_dir), port=PORT, token=TOKEN)
+    with TestClient(app, base_url=BASE, headers=AUTH) as test_client:
         yield test_client
 
 
@@ -304,17 +307,25 @@ def test_status_and_usage(client: TestClient, data_dir: Path) -> None:
 
 def test_a_second_viewer_reuses_the_running_one(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLAUDE_RECALL_INDEX_MODE", "off")
+    opened: list[str] = []
+    monkeypatch.setattr(viewer_server.webbrowser, "open", opened.append)
     running = viewer_server.ViewerServer(str(data_dir), viewer_server.bind(0)).start()
     try:
-        viewer_server.write_record(str(data_dir), running.port)
+        viewer_server.write_record(str(data_dir), running.port, running.token)
         said: list[str] = []
+        assert viewer_server.serve(str(data_dir), None, True, out=said.append, err=said.append) == 0
+        assert said == [f"claude-recall viewer is already running for {data_dir}:",
+                        f"{running.url}  (opened in your browser)"]
+        assert opened == [running.login_url]  # the token URL, once
+        said.clear()
         assert viewer_server.serve(str(data_dir), None, False, out=said.append, err=said.append) == 0
-        assert said == [f"claude-recall viewer is already running for {data_dir}: {running.url}"]
+        assert said[1] == f"open {running.login_url}  (this link signs your browser in once)"
         other = data_dir.parent / "other-data"
         said.clear()
         assert viewer_server.serve(str(other), running.port, False, out=said.append, err=said.append) == 1
-        assert f"port {running.port} is already in use by the viewer of {data_dir}" in said[0]
+        assert f"port {running.port} is already in use by another program" in said[0]
         assert "--port 0" in said[0] and re.search(r"next free port is \d+", said[0])
+        assert opened == [running.login_url]
     finally:
         running.stop()
-    assert viewer_server.running(str(data_dir)) is None
+    assert viewer_server.identify(running.port, running.token, str(data_dir)) == "absent"

@@ -84,8 +84,9 @@ def _bounded(raw: str) -> str:
 def _parse_int(setting: Setting, raw: object) -> object:
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError(f"expected a whole number, got {_shown(raw)}")
+    text = _bounded(str(raw))
     try:
-        value = int(_bounded(str(raw)).strip().replace("_", ""))
+        value = int(text.strip().replace("_", ""))
     except ValueError:
         raise ValueError(f"expected a whole number, got {_shown(raw)}") from None
     if setting.minimum is not None and value < setting.minimum:

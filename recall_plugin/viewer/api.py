@@ -144,7 +144,8 @@ def status_data(viewer: Viewer, conn: sqlite3.Connection,
                          notes).as_dict()
     data.update(model=conf.text(f"CLAUDE_RECALL_{provider.upper()}_MODEL"),
                 fallback=conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER"),
-                last_call=queries.last_call(conn), version=__version__)
+                last_call=queries.last_call(conn), version=__version__,
+                provider_error=queries.provider_error(conn, str(data.get("last_error") or "")))
     return data
 
 

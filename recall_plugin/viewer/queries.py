@@ -160,3 +160,18 @@ def last_call(conn: sqlite3.Connection) -> dict[str, object] | None:
     row = conn.execute("SELECT provider, model, status, error, total_tokens, cost_usd, duration_ms,"
                        " created_at FROM provider_calls ORDER BY id DESC LIMIT 1").fetchone()
     return row_dict(row) if row else None
+
+
+def provider_error(conn: sqlite3.Connection, last_error: str | None) -> dict[str, str] | None:
+    """The extractor's last error as ``{"at", "text"}``, or None once a provider call has
+    succeeded after it (the banner then has nothing left to warn about)."""
+    if not last_error:
+        return None
+    stamp, _, text = last_error.partition(" ")
+    if not (len(stamp) >= 19 and stamp[4:5] == "-" and stamp[10:11] == "T"):
+        stamp, text = "", last_error
+    row = conn.execute("SELECT MAX(created_at) FROM provider_calls WHERE status = 'ok'").fetchone()
+    last_ok = str(row[0]) if row and row[0] else ""
+    if last_ok and (not stamp or last_ok > stamp):
+        return None
+    return {"at": stamp, "text": text}

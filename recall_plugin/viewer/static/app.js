@@ -47,6 +47,9 @@
       options.body = JSON.stringify(body);
     }
     const response = await fetch(path, options);
+    if (response.status === 401) {
+      throw new Error("This page's access key is missing or out of date (the viewer was restarted?): run claude-recall viewer to open it again.");
+    }
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
     if (!response.ok && !(data && (data.errors || data.error))) {
@@ -337,19 +340,24 @@
     } catch (_) { /* the filter simply stays short */ }
   }
 
+  const DISMISSED_ERROR = "claude-recall.dismissed-provider-error";
+
   function renderAlerts(st) {
     const alerts = [];
-    if (st.last_error) {
-      const [, stamp, text] = /^(\d{4}-\d\d-\d\dT\S+)\s+([\s\S]*)$/.exec(st.last_error) || [null, "", st.last_error];
-      alerts.push(["error", `Last provider error${stamp ? ` (${ago(stamp)})` : ""}`, text, false]);
+    const failure = st.provider_error; // null once a later provider call succeeded
+    const failureKey = failure ? `${failure.at} ${failure.text}` : "";
+    if (failure && localStorage.getItem(DISMISSED_ERROR) !== failureKey) {
+      alerts.push(["error", `Last provider error${failure.at ? ` (${ago(failure.at)})` : ""}`, failure.text, false, failureKey]);
     }
     for (const pause of st.paused || []) {
       alerts.push(["warn", `Paused (${pause.scope})`, pause.reason + (pause.setting ? ` \u2014 check ${pause.setting}` : ""), Boolean(pause.setting)]);
     }
     for (const note of st.notes || []) alerts.push(["info", "Note", note, false]);
-    $("#alerts").replaceChildren(...alerts.map(([kind, title, text, fix]) =>
+    $("#alerts").replaceChildren(...alerts.map(([kind, title, text, fix, dismissKey]) =>
       h("div", { class: `alert ${kind}` }, h("strong", { text: title }), h("span", { text }),
-        fix ? h("button", { type: "button", class: "link-btn alert-action", text: "Open settings", onclick: openSettings }) : null)));
+        fix ? h("button", { type: "button", class: "link-btn alert-action", text: "Open settings", onclick: openSettings }) : null,
+        dismissKey ? h("button", { type: "button", class: "link-btn alert-dismiss", text: "Dismiss", "aria-label": "Dismiss this error",
+          onclick: () => { localStorage.setItem(DISMISSED_ERROR, dismissKey); renderAlerts(st); } }) : null)));
   }
 
   function renderStatus(st) {
@@ -450,9 +458,9 @@
 
   function usageTable(rows, keys) {
     if (!rows.length) return h("p", { class: "muted", text: "No provider calls recorded yet." });
-    return h("table", { class: "table" },
+    return h("div", { class: "table-wrap" }, h("table", { class: "table" },
       h("thead", {}, h("tr", {}, keys.map(([, label]) => h("th", { text: label })))),
-      h("tbody", {}, rows.map((row) => h("tr", {}, keys.map(([key, , fmt]) => h("td", { text: fmt ? fmt(row[key]) : row[key] }))))));
+      h("tbody", {}, rows.map((row) => h("tr", {}, keys.map(([key, , fmt]) => h("td", { text: fmt ? fmt(row[key]) : row[key] })))))));
   }
 
   async function loadUsage() {
@@ -614,7 +622,18 @@
     return status;
   }
 
+  function lockedField(s) {
+    return h("div", { class: "field locked", dataset: { field: s.name } },
+      h("span", { class: "field-label", text: s.label }),
+      h("p", { class: "locked-value" }, h("code", { text: s.value === "" ? "(empty)" : s.value }),
+        h("span", { class: "source", text: ` \u00b7 ${sourceText(s)}` })),
+      h("p", { class: "help" }, s.help),
+      h("p", { class: "locked-note" }, "Names a program to run or a place to send data, so it changes only in a terminal: ",
+        h("code", { class: "locked-command", text: s.command })));
+  }
+
   function fieldFor(s) {
+    if (s.cli_only) return lockedField(s);
     return h("div", { class: "field", dataset: { field: s.name } },
       h("label", { class: "field-label", for: `set-${s.name}`, text: s.label }),
       s.kind === "secret" ? secretStatus(s) : null,
@@ -710,7 +729,8 @@
       const field = name && $(`#settings-groups [data-field="${CSS.escape(name)}"]`);
       if (!field) { general.push(message); continue; }
       field.classList.add("invalid");
-      $(".field-error", field).textContent = message;
+      const label = $(".field-label", field)?.textContent || name;
+      $(".field-error", field).textContent = message.startsWith(`${name} `) ? label + message.slice(name.length) : message;
       const group = field.closest("details");
       if (group) group.open = true;
     }

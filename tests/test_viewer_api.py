@@ -308,7 +308,7 @@ def test_status_and_usage(client: TestClient, data_dir: Path) -> None:
 def test_a_second_viewer_reuses_the_running_one(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLAUDE_RECALL_INDEX_MODE", "off")
     opened: list[str] = []
-    monkeypatch.setattr(viewer_server.webbrowser, "open", opened.append)
+    monkeypatch.setattr("webbrowser.open", opened.append)
     running = viewer_server.ViewerServer(str(data_dir), viewer_server.bind(0)).start()
     try:
         viewer_server.write_record(str(data_dir), running.port, running.token)

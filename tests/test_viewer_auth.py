@@ -13,6 +13,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from recall_support import plant
@@ -102,7 +103,7 @@ def test_token_link_is_exchanged_for_a_cookie_and_a_clean_url(anon: TestClient) 
     assert {"httponly", "samesite=strict", "path=/"} <= attributes
     kept = anon.get(f"/?view=usage&token={TOKEN}&q=a+b")
     assert kept.headers["location"] == "/?view=usage&q=a+b"
-    assert auth.clean_location("//evil.example/x", [("token", TOKEN)]) == "/evil.example/x"  # no open redirect
+    assert auth.clean_location("//evil.example/x", [("token", TOKEN)]) == "/evil.example/x"  # not offsite
     with_cookie = {"Cookie": f"{COOKIE}={value}"}
     for path in ("/", "/api/status", "/api/stream?once=1", "/static/app.js"):
         assert anon.get(path, headers=with_cookie).status_code == 200, path
@@ -145,7 +146,7 @@ def test_record_is_private_and_holds_the_token(app_dir: Path) -> None:
 class ForeignHandler(http.server.BaseHTTPRequestHandler):
     """A program on the viewer's port that claims to be the viewer."""
 
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
     data_dir = ""
 
     def do_GET(self) -> None:
@@ -174,7 +175,7 @@ def foreign(app_dir: Path) -> Iterator[int]:
 
 
 class Captured(viewer_server.ViewerServer):
-    made: list[viewer_server.ViewerServer] = []
+    made: ClassVar[list[viewer_server.ViewerServer]] = []
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -187,7 +188,7 @@ def test_a_foreign_program_on_the_port_is_never_opened(app_dir: Path, foreign: i
     viewer_server.write_record(str(app_dir), foreign, stale)
     monkeypatch.setattr(viewer_server, "DEFAULT_PORT", foreign)  # it even holds the default port
     opened: list[str] = []
-    monkeypatch.setattr(viewer_server.webbrowser, "open", opened.append)
+    monkeypatch.setattr("webbrowser.open", opened.append)
     Captured.made = []
     monkeypatch.setattr(viewer_server, "ViewerServer", Captured)
     said: list[str] = []
@@ -233,7 +234,8 @@ def test_settings_that_run_programs_or_send_data_are_read_only(anon: TestClient,
     panel = anon.get("/api/settings", headers=bearer()).json()
     fields = {f["name"]: f for g in panel["groups"] for f in g["settings"]}
     assert fields["CLAUDE_RECALL_CLAUDE_CLI"]["cli_only"] is True
-    assert fields["CLAUDE_RECALL_CLAUDE_CLI"]["command"] == "claude-recall settings set CLAUDE_RECALL_CLAUDE_CLI <value>"
+    command = fields["CLAUDE_RECALL_CLAUDE_CLI"]["command"]
+    assert command == "claude-recall settings set CLAUDE_RECALL_CLAUDE_CLI <value>"
     assert fields["CLAUDE_RECALL_OPENROUTER_MODEL"]["cli_only"] is False
     settings.set_value(str(app_dir), "CLAUDE_RECALL_CLAUDE_CLI", "off")  # the CLI still can
 

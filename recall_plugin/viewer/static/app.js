@@ -624,7 +624,7 @@
 
   function lockedField(s) {
     return h("div", { class: "field locked", dataset: { field: s.name } },
-      h("span", { class: "field-label", text: s.label }),
+      h("span", { class: "field-label" }, s.label, h("span", { class: "locked-tag", text: "read-only here" })),
       h("p", { class: "locked-value" }, h("code", { text: s.value === "" ? "(empty)" : s.value }),
         h("span", { class: "source", text: ` \u00b7 ${sourceText(s)}` })),
       h("p", { class: "help" }, s.help),

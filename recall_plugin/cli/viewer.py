@@ -13,7 +13,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("viewer", help="open the local web viewer (live memory, search, settings)")
     cmd.add_argument("--port", type=port_number, default=None,
                      help="port on 127.0.0.1 (default 37777, or the next free one; 0: any free port)")
-    cmd.add_argument("--no-open", action="store_true", help="do not open a browser")
+    cmd.add_argument("--no-open", action="store_true",
+                     help="do not open a browser; print a one-time sign-in link instead")
     cmd.set_defaults(run=run)
 
 

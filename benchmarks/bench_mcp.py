@@ -31,13 +31,14 @@ sys.path.insert(0, str(ROOT))
 META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
         "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "0"}}
-LEGACY = [{"jsonrpc": "2.0", "id": 0, "method": "initialize",
+LEGACY: list[dict[str, Any]] = [{"jsonrpc": "2.0", "id": 0, "method": "initialize",
            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
                       "clientInfo": {"name": "bench", "version": "0"}}},
           {"jsonrpc": "2.0", "method": "notifications/initialized"},
           {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]
-MODERN = [{"jsonrpc": "2.0", "id": 0, "method": "server/discover", "params": {"_meta": META}},
-          {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": META}}]
+MODERN: list[dict[str, Any]] = [
+    {"jsonrpc": "2.0", "id": 0, "method": "server/discover", "params": {"_meta": META}},
+    {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": META}}]
 
 
 class Server:

@@ -1,11 +1,9 @@
-"""``claude-recall mcp``: the MCP server on stdio (Claude Code starts it from ``.mcp.json``)."""
+"""``claude-recall mcp``: the MCP server on stdio (Claude Code starts it from ``.mcp.json``
+through ``hooks/mcp``, which runs the same server without this CLI)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-
-from .. import log
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,12 +12,6 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from ..mcpserver.server import main
-    except ImportError as exc:  # python3 fallback while the plugin environment is being built
-        message = (f"claude-recall: the MCP server cannot start ({exc}); the plugin environment is "
-                   "probably still being built: restart Claude Code in a minute")
-        log.warning(message)
-        print(message, file=sys.stderr)
-        return 1
+    from ..mcpserver.server import main
+
     return main()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 
 from .. import fastjson, paths
 
@@ -20,6 +21,14 @@ FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters)
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
           "what is listed here.")
 BUSY_MS = 250
+
+
+def mcp_tools_usable() -> bool:
+    """Whether the recall MCP tools can run for this session: the server needs only the standard
+    library of a Python >= 3.10 (the interpreter the hooks run with, picked the same way), and,
+    inside the plugin, the plugin's ``.mcp.json`` that starts it."""
+    root = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    return sys.version_info >= (3, 10) and (not root or os.path.isfile(os.path.join(root, ".mcp.json")))
 
 
 def open_readonly(data_dir: str) -> sqlite3.Connection | None:
@@ -88,15 +97,15 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
         lines += ["- " + summary_line(row, max(200, max_chars // 4)) for row in summary_rows]
     if obs_rows:
         lines.append("Recent observations (newest first):")
-    used = sum(len(line) + 1 for line in lines) + len(FOOTER) + 1
+    footer = [FOOTER] if mcp_tools_usable() else []
+    used = sum(len(line) + 1 for line in [*lines, *footer])
     for row in obs_rows:
         line = observation_line(row)
         if used + len(line) + 1 > max_chars:
             break
         lines.append(line)
         used += len(line) + 1
-    lines.append(FOOTER)
-    return "\n".join(lines)[:max_chars]
+    return "\n".join([*lines, *footer])[:max_chars]
 
 
 def for_project(data_dir: str, project: str, observations: int = 20, summaries: int = 1,

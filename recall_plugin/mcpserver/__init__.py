@@ -2,8 +2,11 @@
 
 Index first, details on demand: ``search`` and ``timeline`` answer with one compact line per
 record, ``get_observations`` gives full records by id; ``save_memory`` and ``forget`` write.
-``server`` holds the tools (and loads the ``mcp`` SDK); this module only the text Claude reads
-and the checks of what Claude sends, standard library only.
+Standard library only, so it starts before the plugin environment exists: ``launch`` (the
+entry ``hooks/mcp`` runs, old-interpreter safe), ``protocol`` (JSON-RPC and MCP versions),
+``schema`` (the tools' input schemas and their check), ``tools`` (what each tool does),
+``server`` (the stdio loop). This module holds the text Claude reads and the checks of ids,
+dates and types.
 """
 
 from __future__ import annotations

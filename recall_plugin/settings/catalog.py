@@ -164,6 +164,9 @@ CONTEXT = (
             help="Character budget of the injected index (Claude Code previews past 10,000)."),
     Setting("CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS", "list", "", group="context",
             help="Projects that get no injected memory (globs on name or path)."),
+    Setting("CLAUDE_RECALL_MCP_CROSS_PROJECT_READ", "bool", False, group="context",
+            help="Let the MCP tools read other projects' memory (a `project` argument; ids of other "
+                 "projects). Writing and forgetting never cross projects."),
 )
 
 SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *EXTRACT, *CLAUDE, *GEMINI,

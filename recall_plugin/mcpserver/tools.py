@@ -1,0 +1,205 @@
+"""The five tools, acting on the session's project.
+
+The session's project is resolved from ``CLAUDE_PROJECT_DIR`` (else the working directory) by
+the capture layer's resolver, as the hooks do. Reading another project (``project`` argument,
+ids of another project's records) needs ``CLAUDE_RECALL_MCP_CROSS_PROJECT_READ``; writing
+(``save_memory``) and forgetting never cross projects: another project's id is "not found".
+Each call opens the store for itself; the vector index is opened once, on first need (or by
+the warm-up after the first answer), and only when its stack is importable: until then search
+runs on SQLite FTS5 alone. Standard library only at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
+
+from .. import log, settings
+from . import BadInput, date_arg, hits_text, refs_arg, timeline_text, types_arg
+
+if TYPE_CHECKING:
+    from ..index import VectorIndex
+
+CROSS_READ = "CLAUDE_RECALL_MCP_CROSS_PROJECT_READ"
+INDEX_RETRY_S = 300.0
+OBSERVATION_FIELDS = ("id", "type", "title", "subtitle", "narrative", "facts", "concepts",
+                      "files_read", "files_modified")
+SUMMARY_FIELDS = ("id", "request", "investigated", "learned", "completed", "next_steps", "notes")
+LISTS = ("facts", "concepts", "files_read", "files_modified")
+
+
+class Scope:
+    """The session's project, and what a call may reach: ``reach`` None = every project."""
+
+    def __init__(self, conf: settings.Settings) -> None:
+        from ..capture.project import resolve
+
+        cwd = os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+        self.conf = conf
+        self.current = resolve(cwd, conf.text("CLAUDE_RECALL_PROJECT")).name
+        self.cross = conf.flag(CROSS_READ)
+
+    def reach(self, asked: str = "") -> str | None:
+        asked = asked.strip()
+        if not asked or asked == self.current:
+            return self.current
+        if not self.cross:
+            raise BadInput(f"reading other projects is off (set {CROSS_READ}=true to allow it)")
+        return None if asked == "*" else asked
+
+
+@contextmanager
+def store() -> Iterator[tuple[sqlite3.Connection, Scope]]:
+    from ..store.db import open_store
+
+    conf = settings.load()
+    conn = open_store(conf.data_dir)
+    try:
+        yield conn, Scope(conf)
+    finally:
+        conn.close()
+
+
+class Vectors:
+    """The vector index, opened once when its stack is importable; a failure is retried later."""
+
+    def __init__(self) -> None:
+        self.lock, self.retry_at = threading.Lock(), 0.0
+        self.index: VectorIndex | None = None
+
+    def get(self, conf: settings.Settings) -> VectorIndex | None:
+        with self.lock:
+            if self.index is None and time.monotonic() >= self.retry_at:
+                self.retry_at = time.monotonic() + INDEX_RETRY_S
+                if find_spec("chromadb") is None:
+                    log.info("mcp: no vector stack importable (yet): search runs on FTS5")
+                    return None
+                try:
+                    from ..index import open_index
+
+                    self.index = open_index(conf)
+                except Exception as exc:  # no model, no Chroma, mismatch: FTS still answers
+                    log.info(f"mcp: no vector index: {type(exc).__name__}: {exc}")
+            return self.index
+
+
+vectors = Vectors()
+
+
+def warm() -> None:
+    """Load what the first search needs (search code, the vector index), off the answer path."""
+    try:
+        from .. import search  # noqa: F401
+        from ..store import db  # noqa: F401
+
+        vectors.get(settings.load())
+    except Exception as exc:
+        log.info(f"mcp: warm-up: {type(exc).__name__}: {exc}")
+
+
+def search(query: str, type: str, since: str, until: str, file: str, concept: str, limit: int,
+           project: str = "") -> str:
+    from ..search import Filters
+    from ..search import search as find
+
+    if not query.strip() and not any(v.strip() for v in (project, type, since, until, file, concept)):
+        raise BadInput("search needs a query or at least one filter (type, since, until, file, concept)")
+    with store() as (conn, scope):
+        reach = scope.reach(project)
+        filters = Filters(reach, types_arg(type), date_arg(since, "since"), date_arg(until, "until"),
+                          file.strip() or None, concept.strip() or None)
+        index = vectors.get(scope.conf) if query.strip() else None
+        hits = find(conn, query, filters, limit, index)
+    return hits_text(hits, reach or "*")
+
+
+def timeline(date: str, before: int, after: int, around_id: int | None = None, project: str = "") -> str:
+    from ..search.records import timeline as load_timeline
+
+    with store() as (conn, scope):
+        reach = scope.reach(project)
+        if around_id is not None:
+            row = conn.execute("SELECT project FROM observations WHERE id = ?", (around_id,)).fetchone()
+            if row is None or not (scope.cross or row[0] == scope.current):
+                raise BadInput(f"no observation #{around_id} in this project; take ids from search")
+            if not project.strip():
+                reach = str(row[0])  # the anchor's project by default
+        rows = load_timeline(conn, around_id=around_id, date=date_arg(date, "date"), before=before,
+                             after=after, project=reach)
+    return timeline_text(rows, around_id, reach or "*")
+
+
+def _record(row: sqlite3.Row, kind: str) -> dict[str, Any]:
+    fields = OBSERVATION_FIELDS if kind == "observation" else SUMMARY_FIELDS
+    out: dict[str, Any] = {"kind": kind}
+    for name in fields:
+        value = row[name]
+        out[name] = json.loads(value or "[]") if name in LISTS else value
+    return out | {"date": row["created_at"], "project": row["project"], "session": row["session_id"]}
+
+
+def fetch(conn: sqlite3.Connection, ids: Sequence[int | str], reach: str | None
+          ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The refs asked for ("#12", "sum:3") and the records among them that ``reach`` can see."""
+    refs = refs_arg(ids)
+    scope, extra = ("AND project = ?", [reach]) if reach is not None else ("", [])
+    found: dict[str, dict[str, Any]] = {}
+    for prefix, table, kind in (("#", "observations", "observation"), ("sum:", "summaries", "summary")):
+        wanted = [int(r[len(prefix):]) for r in refs if r.startswith(prefix)]
+        if wanted:
+            rows = conn.execute(f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(wanted))})"
+                                f" {scope}", [*wanted, *extra])
+            found |= {f"{prefix}{r['id']}": _record(r, kind) for r in rows}
+    if not found:
+        raise BadInput(f"no memory record {', '.join(refs)} in "
+                       f"{'any project' if reach is None else 'this project'}; take ids from search")
+    return refs, found
+
+
+def get_observations(ids: list[int | str]) -> str:
+    with store() as (conn, scope):
+        refs, found = fetch(conn, ids, None if scope.cross else scope.current)
+    records = [found.get(ref, {"ref": ref, "error": "not found"}) for ref in refs]
+    return json.dumps(records, ensure_ascii=False, indent=1, default=str)
+
+
+def save_memory(title: str, text: str, type: str, concepts: Sequence[str] = (),
+                files: Sequence[str] = ()) -> str:
+    from ..lifecycle.notes import save_memory as save
+
+    with store() as (conn, scope):
+        new_id = save(conn, title=title.strip(), text=text.strip(), project=scope.current, type=type,
+                      concepts=concepts, files=files, index=vectors.get(scope.conf),
+                      session_id=os.environ.get("CLAUDE_CODE_SESSION_ID") or None)
+    return f"Saved as #{new_id} in project {scope.current}."
+
+
+def forget(ids: list[int | str], reason: str) -> str:
+    from ..lifecycle.forget import forget as remove
+
+    with store() as (conn, scope):
+        refs, found = fetch(conn, ids, scope.current)  # never another project's records
+        known = [ref for ref in refs if ref in found]
+        report = remove(conn, ids=[ref.replace("#", "obs:") for ref in known], reason=reason,
+                        index=vectors.get(scope.conf))
+    counts = ((report.observations, "observation"), (report.summaries, "summary"),
+              (report.prompts, "prompt"), (report.events, "event"), (report.turns, "provider turn"),
+              (report.index_docs, "vector doc"))
+    removed = ", ".join(f"{n} {word}{'' if n == 1 else 's'}".replace("ys", "ies") for n, word in counts
+                        if n) + ("" if report.index_checked else "; no vector index")
+    verdict = "passed" if report.verified else "FAILED: " + "; ".join(report.problems)
+    missing = [ref for ref in refs if ref not in found]
+    return (f"Forgot {', '.join(known)} ({removed}). Verification {verdict}."
+            + (f" Not found: {', '.join(missing)}." if missing else ""))
+
+
+HANDLERS: dict[str, Callable[..., str]] = {
+    "search": search, "timeline": timeline, "get_observations": get_observations,
+    "save_memory": save_memory, "forget": forget}

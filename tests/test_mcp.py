@@ -520,12 +520,15 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
     from fake_anthropic import FakeAnthropic, Script
 
     plant(data_dir)
-    (tmp_path / "alpha").mkdir()
     call = {"type": "tool_use", "name": "mcp__plugin_recall_recall__search", "input": {"query": "retry"}}
     with FakeAnthropic(Script([[call], "done"])) as fake:
         claude = Claude(tmp_path, fake.url, {"CLAUDE_RECALL_DATA_DIR": str(data_dir),
                                              "CLAUDE_RECALL_AUTO_EXTRACT": "false",
                                              "ENABLE_TOOL_SEARCH": "false"})
+        conn = open_store(str(data_dir))  # the session's project is the folder Claude Code runs in
+        conn.execute("UPDATE observations SET project = ? WHERE project = 'alpha'", (claude.project.name,))
+        conn.close()
+        assert not (claude.config_dir / "plugins" / "data").exists()  # no plugin environment at all
         started = time.monotonic()
         result = claude.session("what broke before?", "--plugin-dir", str(ROOT))
     assert result["is_error"] is False, result
@@ -534,5 +537,5 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
     assert {f"mcp__plugin_recall_recall__{n}" for n in TOOL_NAMES} <= names
     assert not names & {"ListMcpResourcesTool", "ReadMcpResourceTool"}  # no resources advertised
     answer = json.dumps(bodies[-1]["messages"][-1])
-    assert "tool_result" in answer and "Fix retry storm in uploader" in answer, answer[:2000]
-    assert time.monotonic() - started < 600
+    assert "tool_result" in answer and "#1 2026-11-18 bugfix  Fix retry storm in uploader" in answer, answer
+    assert "beta" not in answer and time.monotonic() - started < 600

@@ -63,11 +63,12 @@ def line(ref: str, created: str, kind: str, title: str, files: Sequence[str], pr
     return f"{ref} {created[:10]} {kind}{f' [{project}]' if project else ''}  {title}{shown}"
 
 
-def hits_text(hits: Sequence[Hit], project: str) -> str:
+def hits_text(hits: Sequence[Hit], project: str, cross: bool = False) -> str:
     """One line per hit, then how to get details; the project is shown when searching all."""
     scope = "all projects" if project == "*" else f"project {project}"
     if not hits:
-        return f'No memory matches in {scope}. Try other words, fewer filters or project="*".'
+        wider = ' or project="*"' if cross and project != "*" else ""
+        return f"No memory matches in {scope}. Try other words or fewer filters{wider}."
     lines = [line(f"#{h.id}" if h.kind == "observation" else h.ref, h.created_at, h.type,
                   h.title or h.subtitle, h.files, h.project if project == "*" else "") for h in hits]
     ids = ", ".join(str(h.id) if h.kind == "observation" else f'"{h.ref}"' for h in hits[:3])

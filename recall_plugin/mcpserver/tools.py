@@ -117,7 +117,7 @@ def search(query: str, type: str, since: str, until: str, file: str, concept: st
                           file.strip() or None, concept.strip() or None)
         index = vectors.get(scope.conf) if query.strip() else None
         hits = find(conn, query, filters, limit, index)
-    return hits_text(hits, reach or "*")
+    return hits_text(hits, reach or "*", scope.cross)
 
 
 def timeline(date: str, before: int, after: int, around_id: int | None = None, project: str = "") -> str:

@@ -1,7 +1,9 @@
 """MCP server start-up and first-search latency, measured the way Claude Code talks to it.
 
-Each run spawns ``python -m recall_plugin mcp`` (as ``hooks/mcp`` does, from the plugin root)
-and times spawn -> the answer to ``tools/list``, for both openings a client may use: the
+Each run spawns the server the way ``.mcp.json`` does (``sh hooks/mcp``, with a plugin
+environment whose ``venv/bin/python`` is ``--python``; ``--entry module`` runs ``python -m
+recall_plugin mcp`` instead, what the SDK-based server's launcher ran) and times spawn -> the
+answer to ``tools/list``, for both openings a client may use: the
 legacy handshake (``initialize``, ``notifications/initialized``, ``tools/list``) and the
 2026-07-28 one Claude Code 2.1.330 tries first (``server/discover``, ``tools/list`` with
 ``_meta``). Printed next to a bare ``python -c pass`` of the same interpreter. Then the first
@@ -44,9 +46,9 @@ MODERN: list[dict[str, Any]] = [
 class Server:
     """One server process; requests are written one by one, answers read line by line."""
 
-    def __init__(self, python: str, env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([python, "-m", "recall_plugin", "mcp"], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
 
@@ -114,7 +116,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def startup(python: str, env: dict[str, str], runs: int) -> dict[str, list[float]]:
+def startup(argv: list[str], python: str, env: dict[str, str], runs: int) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {"python -c pass": [], "legacy: initialize -> tools/list": [],
                                      "2026-07-28: server/discover -> tools/list": []}
     for _ in range(runs):
@@ -123,7 +125,7 @@ def startup(python: str, env: dict[str, str], runs: int) -> dict[str, list[float
         found["python -c pass"].append((time.perf_counter() - start) * 1000)
         for label, opening in (("legacy: initialize -> tools/list", LEGACY),
                                ("2026-07-28: server/discover -> tools/list", MODERN)):
-            server = Server(python, env)
+            server = Server(argv, env)
             try:
                 found[label].append(server.open(opening))
             finally:
@@ -131,7 +133,7 @@ def startup(python: str, env: dict[str, str], runs: int) -> dict[str, list[float
     return found
 
 
-def first_search(python: str, env: dict[str, str], runs: int, pause: float) -> dict[str, list[float]]:
+def first_search(argv: list[str], env: dict[str, str], runs: int, pause: float) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
     for mode in ("default", "off"):
         mode_env = {**env, **({"CLAUDE_RECALL_INDEX_MODE": "off"} if mode == "off" else {})}
@@ -139,14 +141,14 @@ def first_search(python: str, env: dict[str, str], runs: int, pause: float) -> d
             when = f"after {wait:g} s" if wait else "right after tools/list"
             label = f"first search, index {mode}, {when}"
             for _ in range(runs):
-                server = Server(python, mode_env)
+                server = Server(argv, mode_env)
                 try:
                     modern = True
                     try:
                         server.open(MODERN)
                     except RuntimeError:
                         server.close()
-                        server, modern = Server(python, mode_env), False
+                        server, modern = Server(argv, mode_env), False
                         server.open(LEGACY)
                     time.sleep(wait)
                     found.setdefault(label, []).append(
@@ -162,16 +164,25 @@ def main() -> int:
     parser.add_argument("--search-runs", type=int, default=5)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--pause", type=float, default=2.0)
+    parser.add_argument("--entry", choices=("launcher", "module"), default="launcher")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         plant(base / "data")
         (base / "bench").mkdir()
+        (base / "plugin-data" / "venv" / "bin").mkdir(parents=True)
+        python = base / "plugin-data" / "venv" / "bin" / "python"  # a symlink would lose the venv
+        python.write_text(f'#!/bin/sh\nexec "{args.python}" "$@"\n')
+        python.chmod(0o755)
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(base), "PYTHONPATH": str(ROOT),
-               "CLAUDE_RECALL_DATA_DIR": str(base / "data"), "CLAUDE_PROJECT_DIR": str(base / "bench")}
-        results = startup(args.python, env, args.runs)
-        results |= first_search(args.python, env, args.search_runs, args.pause)
-    print(f"MCP server ({args.python}), {args.runs} start-ups, {args.search_runs} first searches")
+               "CLAUDE_RECALL_DATA_DIR": str(base / "data"), "CLAUDE_PROJECT_DIR": str(base / "bench"),
+               "CLAUDE_PLUGIN_ROOT": str(ROOT), "CLAUDE_PLUGIN_DATA": str(base / "plugin-data")}
+        argv = (["sh", str(ROOT / "hooks" / "mcp")] if args.entry == "launcher"
+                else [args.python, "-m", "recall_plugin", "mcp"])
+        results = startup(argv, args.python, env, args.runs)
+        results |= first_search(argv, env, args.search_runs, args.pause)
+    print(f"MCP server ({' '.join(argv)}; python {args.python}), {args.runs} start-ups,"
+          f" {args.search_runs} first searches")
     print(f"{'':58} {'p50 ms':>8} {'p95 ms':>8}")
     for label, samples in results.items():
         p50, p95 = percentiles(samples)

@@ -429,6 +429,22 @@ def test_batches_only_where_the_version_has_them(tmp_path: Path) -> None:
     new.close()
 
 
+def test_hybrid_search_after_the_warm_up_and_a_clean_exit_during_it(tmp_path: Path) -> None:
+    """With the vector stack importable, the index loads in the background after the first
+    answer; closing stdin while it loads still ends the server cleanly (exit 0, no abort)."""
+    plant(tmp_path / "data")
+    early = Raw(tmp_path, CLAUDE_RECALL_INDEX_MODE="local")
+    assert early.ask(request(0, "server/discover", {"_meta": MODERN_META}))["result"]
+    early.close()  # asserts exit status 0
+    raw = Raw(tmp_path, CLAUDE_RECALL_INDEX_MODE="local")
+    raw.ask(initialize("2025-11-25"))
+    called = raw.ask(request(1, "tools/call", {"name": "search", "arguments": {"query": "backoff jitter"}}))
+    assert called["result"]["content"][0]["text"].startswith("#1 ")
+    raw.close()
+    log = (tmp_path / "data" / "logs" / "recall.log").read_text()
+    assert "no vector index" not in log and "mcp search ok" in log
+
+
 def test_startup_loads_no_heavy_module() -> None:
     """Answering the opening and tools/list imports neither the vector stack nor the SDK."""
     code = ("import sys, json; from recall_plugin.mcpserver import server, protocol;"

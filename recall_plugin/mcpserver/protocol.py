@@ -182,5 +182,7 @@ class Session:
 
 
 def encode(answer: Json | list[Json]) -> bytes:
-    """One line: JSON escapes every newline inside strings, so none can split a message."""
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """One line: JSON escapes every newline inside strings, so none can split a message (and a
+    lone surrogate from a badly decoded text becomes U+FFFD rather than an encoding error)."""
+    text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "replace") + b"\n"

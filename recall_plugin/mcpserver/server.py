@@ -23,10 +23,6 @@ from . import BadInput
 from .protocol import Session, UnknownTool, encode
 from .schema import BadArguments, check, tools
 
-INSTRUCTIONS = ("Memory of past Claude Code sessions in this project: search first (compact lines),"
-                " then get_observations for the few records you need.")
-
-
 def cross_project() -> bool:
     from .tools import CROSS_READ
 
@@ -61,7 +57,7 @@ def warm_up() -> None:
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    session = Session("recall", __version__, lambda: tools(cross_project()), call_tool, INSTRUCTIONS)
+    session = Session("recall", __version__, lambda: tools(cross_project()), call_tool)
     warmed = False
     while line := stdin.readline():
         if not line.strip():
@@ -86,4 +82,7 @@ def main() -> int:
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
         serve(sys.stdin.buffer, stdout)
     log.info("mcp server: stdin closed, exiting")
-    return 0
+    sys.stderr.flush()
+    # Leave now, without interpreter finalization: the warm-up thread may be inside a native
+    # library (onnxruntime, Chroma) whose teardown from under a live thread aborts the process.
+    os._exit(0)

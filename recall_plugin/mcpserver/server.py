@@ -23,6 +23,7 @@ from . import BadInput
 from .protocol import Session, UnknownTool, encode
 from .schema import BadArguments, check, tools
 
+
 def cross_project() -> bool:
     from .tools import CROSS_READ
 

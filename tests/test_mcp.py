@@ -300,6 +300,31 @@ def test_server_survives_errors_and_logs(mcp: Mcp) -> None:
     assert "no observation #404" in log
 
 
+@pytest.mark.parametrize("version", ["2024-11-05", "2025-03-26", "2025-06-18"])
+def test_the_sdk_client_at_older_handshake_versions(tmp_path: Path, version: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's own client, made to offer an older revision, gets it and a working server."""
+    import anyio
+
+    monkeypatch.setattr("mcp.client.session.LATEST_HANDSHAKE_VERSION", version)
+    plant(tmp_path / "data")
+    (tmp_path / "alpha").mkdir()
+    params = StdioServerParameters(command=sys.executable, args=["-m", "recall_plugin", "mcp"],
+                                   env=server_env(tmp_path), cwd=str(tmp_path / "alpha"))
+
+    async def scenario() -> tuple[str, set[str], str]:
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            agreed = (await session.initialize()).protocol_version
+            names = {t.name for t in (await session.list_tools()).tools}
+            await session.send_ping()
+            found = await session.call_tool("search", {"query": "retry"})
+            return agreed, names, str(getattr(found.content[0], "text", ""))
+
+    agreed, names, text = anyio.run(scenario)
+    assert agreed == version and names == TOOL_NAMES
+    assert text.startswith("#1 2026-11-18 bugfix  Fix retry storm")
+
+
 class Raw:
     """A server spoken to line by line, as a client that is not the SDK would."""
 

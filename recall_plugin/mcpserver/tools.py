@@ -128,7 +128,8 @@ def timeline(date: str, before: int, after: int, around_id: int | None = None, p
         if around_id is not None:
             row = conn.execute("SELECT project FROM observations WHERE id = ?", (around_id,)).fetchone()
             if row is None or not (scope.cross or row[0] == scope.current):
-                raise BadInput(f"no observation #{around_id} in this project; take ids from search")
+                where = "" if scope.cross else " in this project"
+                raise BadInput(f"no observation #{around_id}{where}; take ids from search")
             if not project.strip():
                 reach = str(row[0])  # the anchor's project by default
         rows = load_timeline(conn, around_id=around_id, date=date_arg(date, "date"), before=before,

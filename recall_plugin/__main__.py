@@ -10,7 +10,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["hook"]:
+    if args[:1] == ["hook"] and not set(args[1:2]) & {"-h", "--help"}:
         from .capture.hook import main as run_hook
 
         return run_hook(args[1] if len(args) > 1 else "")

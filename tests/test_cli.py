@@ -72,7 +72,9 @@ def test_doctor_reports_and_says_what_to_fix(data_dir: Path, monkeypatch: pytest
 
 
 def test_doctor_detects_a_corrupt_database(data_dir: Path) -> None:
-    cli("status")
+    from recall_plugin.store.db import open_store
+
+    open_store(str(data_dir)).close()
     db = data_dir / "recall.db"
     sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
     raw = bytearray(db.read_bytes())
@@ -102,3 +104,54 @@ def test_log_rotates(data_dir: Path) -> None:
     logs = sorted(p.name for p in (data_dir / "logs").glob("recall.log*"))
     assert logs == ["recall.log", "recall.log.1"]
     assert (data_dir / "logs" / "recall.log.1").stat().st_size <= log.MAX_BYTES + 200
+
+
+def test_settings_accept_full_and_short_names_and_say_what_changed(data_dir: Path) -> None:
+    short = cli("settings", "set", "PROVIDER", "openrouter")
+    assert short.returncode == 0 and "Traceback" not in short.stderr, short.stderr
+    assert short.stdout.startswith("CLAUDE_RECALL_PROVIDER: claude -> openrouter (stored in ")
+    assert cli("settings", "get", "provider").stdout.strip() == "openrouter"
+    full = cli("settings", "set", "claude_recall_provider", "gemini")
+    assert full.stdout.startswith("CLAUDE_RECALL_PROVIDER: openrouter -> gemini")
+    gone = cli("settings", "unset", "Provider")
+    assert gone.returncode == 0 and "gemini -> claude (the default applies)" in gone.stdout
+    assert json.loads((data_dir / "settings.json").read_text()) == {}
+    typo = cli("settings", "set", "provder", "x")
+    assert typo.returncode == 1 and "did you mean CLAUDE_RECALL_PROVIDER?" in typo.stderr
+    bad = cli("settings", "set", "context_max_chars", "lots")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "whole number" in bad.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--since", "2026-13-45"], "'2026-13-45' is not a date"),
+    (["--until", "yesterday"], "'yesterday' is not a date"),
+    (["--type", "nonsense"], "unknown type 'nonsense'"),
+    (["--limit", "0"], "'0' is not a whole number of at least 1"),
+])
+def test_search_rejects_bad_filters(data_dir: Path, args: list[str], message: str) -> None:
+    result = cli("search", "retry", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+def test_read_only_commands_create_nothing(data_dir: Path) -> None:
+    for args in (["status"], ["status", "--json"], ["search", "retry"], ["export"],
+                 ["settings", "get", "provider"], ["doctor"]):
+        cli(*args)
+        assert not data_dir.exists(), f"{args} created {list(data_dir.rglob('*'))}"
+    assert "observations  0" in cli("status").stdout
+    assert cli("export").stderr.strip() == "exported 0 observations, 0 summaries, 0 prompts"
+
+
+def test_help_suggestions_and_hook_help(data_dir: Path) -> None:
+    top = cli("--help").stdout
+    commands = [ln.split()[0] for ln in top.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
+    assert "status" in commands and "backfill" in commands
+    for line in top.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines():
+        assert len(line.split(None, 1)) == 2, f"no description: {line!r}"
+    typo = cli("stauts")
+    assert typo.returncode == 2 and "did you mean `claude-recall status`?" in typo.stderr
+    assert cli("zzz").returncode == 2
+    hook_help = cli("hook", "--help")
+    assert hook_help.returncode == 0 and "usage: claude-recall hook" in hook_help.stdout
+    assert not data_dir.exists()  # --help ran no hook

@@ -18,6 +18,7 @@ from .. import paths, settings
 from ..queue.ingest import CORRUPT_FILE
 from ..store import db, repair
 from ..store.migrations import pending
+from .text import plural
 
 PLUGIN_ID = "recall"  # "claude-*" plugin names are reserved by Claude Code 2.1.330
 DEPENDENCIES = ("anthropic", "httpx", "orjson", "filelock", "chromadb")
@@ -123,11 +124,13 @@ def check_extractor(root: str) -> Check:
     stuck = repair.stale_processing(root) if repair.inspect_database(paths.db_file(root)).state == "ok" else 0
     if not dead_pid and not stuck:
         return Check("extractor", True, "not running, nothing left behind")
-    parts = ([f"extractor.lock names dead process {dead_pid}"] if dead_pid else []) + (
-        [f"{stuck} event(s) left 'processing' by an extractor that died"] if stuck else [])
-    return Check("extractor", False, "; ".join(parts),
-                 "run `claude-recall doctor --fix` (resets them to pending; the next extraction "
-                 "sends them again)", repair=lambda: repair.reset_stale(root))
+    parts = ([f"extractor.lock names process {dead_pid}, which exited without releasing it"]
+             if dead_pid else []) + (
+        [f"{plural(stuck, 'event')} left 'processing' by an extractor that died"] if stuck else [])
+    # not a fault: the next extractor resets both by itself; --fix does it now
+    return Check("extractor", True, "; ".join(parts) + " (the next extraction recovers them)",
+                 "run `claude-recall doctor --fix` to reset them now", warn_only=True,
+                 repair=lambda: repair.reset_stale(root))
 
 
 def check_plugin_env() -> list[Check]:
@@ -237,7 +240,7 @@ def checks(root: str, *, deep: bool = False) -> list[Check]:
 def fix(root: str, out: Callable[[str], None] = print) -> list[Check]:
     """Repair every failing check that can be repaired; returns the checks run afterwards."""
     for check in checks(root, deep=True):
-        if check.repair is not None and not check.ok:
+        if check.repair is not None and (not check.ok or check.warn_only):
             try:
                 out(f"fixed {check.name}: {check.repair()}")
             except Exception as exc:  # report and go on with the other repairs

@@ -8,6 +8,7 @@ import sys
 
 from .. import log, paths, settings
 from ..store.db import open_store, write
+from .text import plural
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,32 +28,66 @@ def run(args: argparse.Namespace) -> int:
 
 
 def foreground(root: str) -> int:
-    from ..extract.runner import Busy, Extractor, take_lock
+    from ..extract.runner import Busy, Extractor, release_lock, take_lock
 
     try:
         lock = take_lock(root, wait=False)
     except Busy:
-        print(f"an extractor is already running for {root}; waiting for it", flush=True)
-        lock = take_lock(root, wait=True)
+        lock = _wait_for_background(root)
     extractor = Extractor(root, drain=True, out=lambda line: print(line, flush=True))
     try:
         outcome = extractor.run(idle_s=0)
     finally:
         extractor.close()
-        os.close(lock)
+        release_lock(lock)
     t = outcome.totals
-    print(f"{t.events} events in {t.batches} batches: {t.observations} observations, "
-          f"{t.input_tokens:,} input / {t.output_tokens:,} output tokens, ${t.cost_usd:.4f}")
+    if t.batches or not outcome.remaining:
+        print(f"{plural(t.events, 'event')} in {plural(t.batches, 'batch', 'batches')}: "
+              f"{plural(t.observations, 'observation')}, {t.input_tokens:,} input / "
+              f"{t.output_tokens:,} output tokens, ${t.cost_usd:.4f}")
     if outcome.remaining:
-        print(f"claude-recall: {outcome.remaining} events still pending: {outcome.reason}",
+        print(f"claude-recall: {plural(outcome.remaining, 'event')} still pending: {outcome.reason}",
               file=sys.stderr)
         return 1
     return 0
 
 
+def _wait_for_background(root: str) -> int:
+    """Wait for the running extractor, then say what it did while we waited."""
+    from ..extract.runner import take_lock
+    from ..store import repair
+
+    holder = repair.lock_holder(root)
+    print(f"an extractor is already running for {root}"
+          + (f" (pid {holder})" if holder else "") + "; waiting for it to finish", flush=True)
+    before = _done_so_far(root)
+    lock = take_lock(root, wait=True)
+    after = _done_so_far(root)
+    calls, events, observations = (a - b for a, b in zip(after, before, strict=True))
+    print(f"the running extractor finished: {plural(events, 'event')} done in "
+          f"{plural(calls, 'provider call')}, {plural(observations, 'observation')} stored",
+          flush=True)
+    return lock
+
+
+def _done_so_far(root: str) -> tuple[int, int, int]:
+    """Provider calls, events done and observations stored so far (zeros with no database)."""
+    if not os.path.exists(paths.db_file(root)):
+        return (0, 0, 0)
+    conn = open_store(root)
+    try:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM provider_calls), "
+            "(SELECT count(*) FROM events WHERE state IN ('done', 'skipped')), "
+            "(SELECT count(*) FROM observations)").fetchone()
+        return (int(row[0]), int(row[1]), int(row[2]))
+    finally:
+        conn.close()
+
+
 def background(root: str) -> int:
     """What the hooks start: exits at once if another extractor runs, else until idle."""
-    from ..extract.runner import Busy, Extractor, take_lock
+    from ..extract.runner import Busy, Extractor, release_lock, take_lock
 
     try:
         lock = take_lock(root, wait=False)
@@ -67,7 +102,7 @@ def background(root: str) -> int:
     except Exception as exc:  # a background process has nobody to tell but the log
         log.error(f"extractor stopped: {type(exc).__name__}: {exc}")
     finally:
-        os.close(lock)
+        release_lock(lock)
     return 0
 
 
@@ -80,5 +115,5 @@ def run_retry(args: argparse.Namespace) -> int:
             "UPDATE events SET state = 'pending', attempts = 0, next_attempt_at = NULL,"
             " last_error = NULL WHERE state IN ('dead', 'failed')").rowcount
     lifted = pauses.lift_all(conn)
-    print(f"re-queued {revived} events; lifted {lifted} pauses")
+    print(f"re-queued {plural(revived, 'event')}; lifted {plural(lifted, 'pause')}")
     return 0

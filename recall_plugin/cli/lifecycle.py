@@ -15,6 +15,7 @@ from ..lifecycle import forget as forgetting
 from ..lifecycle import open_vector_index, transfer
 from ..queue.ingest import ingest
 from ..store import db
+from .text import open_readable, plural
 
 SHOWN_ITEMS = 20
 BAR_WIDTH = 30
@@ -60,9 +61,9 @@ def _add_forget(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 @contextlib.contextmanager
-def _store() -> Iterator[tuple[settings.Settings, sqlite3.Connection]]:
+def _store(readonly: bool = False) -> Iterator[tuple[settings.Settings, sqlite3.Connection]]:
     conf = settings.load()
-    conn = db.open_store(conf.data_dir)
+    conn = open_readable(conf.data_dir) if readonly else db.open_store(conf.data_dir)
     try:
         yield conf, conn
     finally:
@@ -140,7 +141,7 @@ def render_report(report: forgetting.ForgetReport) -> str:
 
 # -- export / import ----------------------------------------------------------------------
 def run_export(args: argparse.Namespace) -> int:
-    with _store() as (_, conn):
+    with _store(readonly=True) as (_, conn):
         try:
             fd = (os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE)
                   if args.output else sys.stdout.fileno())
@@ -148,8 +149,8 @@ def run_export(args: argparse.Namespace) -> int:
                 counts = transfer.export(conn, out, args.project)
         except OSError as exc:
             raise RecallError(f"cannot write {args.output or 'stdout'}: {exc.strerror or exc}") from None
-    _say(f"exported {counts['observation']} observations, {counts['summary']} summaries, "
-         f"{counts['prompt']} prompts")
+    _say(f"exported {plural(counts['observation'], 'observation')}, "
+         f"{plural(counts['summary'], 'summary', 'summaries')}, {plural(counts['prompt'], 'prompt')}")
     return 0
 
 
@@ -182,7 +183,7 @@ def _input(name: str) -> Iterator[Iterator[bytes]]:
 
 # -- backfill -----------------------------------------------------------------------------
 def run_backfill(args: argparse.Namespace) -> int:
-    from ..extract.runner import Busy, take_lock
+    from ..extract.runner import Busy, release_lock, take_lock
     from ..lifecycle.backfill import backfill, default_projects_dir
 
     root, projects = settings.load().data_dir, args.projects_dir or default_projects_dir()
@@ -194,7 +195,7 @@ def run_backfill(args: argparse.Namespace) -> int:
     try:
         report = backfill(root, projects, _bar if sys.stdout.isatty() else _plain)
     finally:
-        os.close(lock)
+        release_lock(lock)
     if not report.found:
         _say(f"no transcripts found under {projects}")
     print(f"backfill: {report.found} transcripts: {report.imported} imported ({report.events} "

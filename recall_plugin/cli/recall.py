@@ -16,19 +16,52 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     find = sub.add_parser("search", help="search memory (full text and vectors, fused)")
     find.add_argument("query", nargs="*", help="words, identifiers, error strings or paths")
     find.add_argument("--project", help="only this project (default: all)")
-    find.add_argument("--type", action="append", default=[],
+    find.add_argument("--type", action="append", default=[], type=_record_type,
                       help="observation type (bugfix, feature, refactor, discovery, decision, "
                            "change) or summary; repeatable")
-    find.add_argument("--since", help="from this date (YYYY-MM-DD), inclusive")
-    find.add_argument("--until", help="before this date (YYYY-MM-DD)")
+    find.add_argument("--since", type=_date, help="from this date (YYYY-MM-DD), inclusive")
+    find.add_argument("--until", type=_date, help="before this date (YYYY-MM-DD)")
     find.add_argument("--file", help="records that read or modified this path")
     find.add_argument("--concept", help="records tagged with this concept")
-    find.add_argument("--limit", type=int, default=10, help="most results (default 10)")
+    find.add_argument("--limit", type=_positive, default=10, help="most results (default 10)")
     find.add_argument("--json", action="store_true", help="print a JSON list")
     find.set_defaults(run=run_search)
     context = sub.add_parser("context", help="print what SessionStart injects for a project")
     context.add_argument("--project", help="project name (default: the current directory's)")
     context.set_defaults(run=run_context)
+
+
+TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change", "summary")
+
+
+def _record_type(text: str) -> str:
+    if text not in TYPES:
+        raise argparse.ArgumentTypeError(f"unknown type {text!r}; one of {', '.join(TYPES)}")
+    return text
+
+
+def _date(text: str) -> str:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:
+        datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return text
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def open_vector_index(conf: settings.Settings) -> VectorIndex | None:
@@ -46,9 +79,16 @@ def run_search(args: argparse.Namespace) -> int:
     conf = settings.load()
     filters = Filters(args.project, tuple(args.type), args.since, args.until, args.file,
                       args.concept)
-    conn = open_store(conf.data_dir)
     query = " ".join(args.query)
-    hits = search(conn, query, filters, args.limit, open_vector_index(conf) if query else None)
+    if not os.path.exists(paths.db_file(conf.data_dir)):  # nothing stored yet: create nothing
+        hits: list[Hit] = []
+    else:
+        conn = open_store(conf.data_dir)
+        try:
+            hits = search(conn, query, filters, args.limit,
+                          open_vector_index(conf) if query else None)
+        finally:
+            conn.close()
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2))
     else:

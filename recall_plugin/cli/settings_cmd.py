@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import settings
+from .. import paths, settings
 from ..errors import SettingsError
 
 
@@ -33,22 +33,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if args.action == "get":
         print(conf.shown(_known(args.key)))
-    elif args.action == "set":
-        settings.set_value(conf.data_dir, _known(args.key), args.value)
-        print(f"{args.key} = {settings.load(conf.data_dir).shown(args.key)}")
-    elif args.action == "unset":
-        settings.unset_value(conf.data_dir, _known(args.key))
+    elif args.action in ("set", "unset"):
+        _change(conf, _known(args.key), args.value if args.action == "set" else None)
     else:
         _list(conf)
     return 0
 
 
+def _change(conf: settings.Settings, name: str, value: str | None) -> None:
+    """Set (or, with ``value`` None, unset) one setting; say what changed and what now applies."""
+    before = conf.shown(name)
+    if value is None:
+        settings.unset_value(conf.data_dir, name)
+    else:
+        settings.set_value(conf.data_dir, name, value)
+    after = settings.load(conf.data_dir)
+    now, source = after.shown(name), after.sources[name]
+    where = paths.settings_file(conf.data_dir)
+    change = f"{before or '(empty)'} -> {now or '(empty)'}" if before != now else "unchanged"
+    origin = {"file": f"stored in {where}", "default": "the default applies"}.get(
+        source, f"from the environment ({source.removeprefix('env:')})")
+    print(f"{name}: {change} ({origin})")
+
+
 def _known(key: str) -> str:
-    name = key.strip().upper()
+    """The full name of a setting given as its full or short name, in any case."""
+    name = key.strip().upper().replace("-", "_")
     if name not in settings.BY_NAME and f"CLAUDE_RECALL_{name}" in settings.BY_NAME:
         name = f"CLAUDE_RECALL_{name}"
     if name not in settings.BY_NAME:
-        raise SettingsError(f"unknown setting {key!r}; `claude-recall settings` lists them")
+        import difflib
+
+        short = {n.removeprefix("CLAUDE_RECALL_"): n for n in settings.BY_NAME}
+        close = difflib.get_close_matches(name.removeprefix("CLAUDE_RECALL_"), list(short), n=1)
+        hint = f"; did you mean {short[close[0]]}?" if close else ""
+        raise SettingsError(f"unknown setting {key!r}{hint} (`claude-recall settings` lists them)")
     return name
 
 

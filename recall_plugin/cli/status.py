@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from .. import paths, settings
 from ..errors import RecallError
 from ..queue import spool
 from ..queue.ingest import ingest
 from ..store import db, stats
+from .text import open_readable
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,11 +25,13 @@ def gather(data_dir: str | None = None) -> stats.Status:
     conf = settings.load(data_dir)
     root = conf.data_dir
     notes = [f"settings: {p}" for p in conf.problems]
-    conn = db.open_store(root)
+    # an empty data dir stays empty: nothing to ingest, nothing to create
+    writable = spool.count_lines(paths.queue_dir(root)) or os.path.exists(paths.db_file(root))
+    conn = db.open_store(root) if writable else open_readable(root)
     try:
         try:
-            report = ingest(conn, root)
-            if report.corrupt:
+            report = ingest(conn, root) if writable else None
+            if report and report.corrupt:
                 notes.append(f"{report.corrupt} corrupt queue line(s) set aside in queue/")
         except (OSError, RecallError) as exc:
             notes.append(f"spooled events not ingested yet: {exc}")

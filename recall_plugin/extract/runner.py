@@ -67,6 +67,17 @@ def take_lock(data_dir: str, wait: bool) -> int:
     return fd
 
 
+def release_lock(fd: int) -> None:
+    """Drop the lock taken by ``take_lock``; an extractor that exits cleanly leaves no pid behind
+    (only one that died does, which ``doctor`` then reports as stale)."""
+    try:
+        os.ftruncate(fd, 0)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class Extractor:
     def __init__(self, data_dir: str, *, drain: bool, out: Callable[[str], None] = lambda s: None):
         self.data_dir, self.drain, self.out = data_dir, drain, out

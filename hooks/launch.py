@@ -3,18 +3,22 @@
 Puts the plugin root first on ``sys.path`` (so the hooks run the plugin's own code with only
 the standard library, even before the plugin environment exists) and hands over to
 ``recall_plugin``. Kept free of newer syntax so that an old ``python3`` reaches the version
-check and exits 0 instead of failing to compile.
+check. Exit status: 0 after any hook (a hook never fails); TOO_OLD (before stdin is read) when
+this interpreter is older than 3.10, so that ``hooks/run`` and ``bin/claude-recall`` try the
+next one on PATH.
 """
 import os
 import sys
 
 MINIMUM = (3, 10)
+TOO_OLD = 3
 
 
 def run():
     if sys.version_info < MINIMUM:
-        sys.stderr.write(f"claude-recall needs Python >= 3.10; this is {sys.version.split()[0]}\n")
-        return 0
+        sys.stderr.write("claude-recall needs Python >= 3.10; %s is %s\n"
+                         % (sys.executable, sys.version.split()[0]))
+        return TOO_OLD
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)
     args = sys.argv[1:]
@@ -56,4 +60,4 @@ if __name__ == "__main__":
     except BaseException as exc:  # a hook launcher must never fail
         last_resort_log(exc)
         code = 0
-    sys.exit(code if sys.argv[1:2] != ["hook"] else 0)
+    sys.exit(code if sys.argv[1:2] != ["hook"] or code == TOO_OLD else 0)

@@ -65,8 +65,46 @@ def ensure(plugin_root: str, plugin_data: str) -> str:
     return "started"
 
 
+def notice(state: str, plugin_data: str) -> str:
+    """One line for the user and the model while the environment is not ready ("" once it is)."""
+    log_file = os.path.join(plugin_data, "bootstrap.log")
+    if state in ("started", "building"):
+        return ("claude-recall (memory plugin): first start, building its Python environment in "
+                "the background (about a minute). This session is recorded now and turned into "
+                "memory as soon as the build finishes; the memory search tools come with the next "
+                "session.")
+    if state == "backoff":
+        return (f"claude-recall (memory plugin): building its Python environment failed (see "
+                f"{log_file}); it is retried at a session start after {RETRY_AFTER_FAILURE_S // 60}"
+                " minutes. Sessions are still recorded, but not yet turned into memory. Run "
+                "`claude-recall doctor` for details.")
+    return ""
+
+
+def describe(plugin_root: str, plugin_data: str) -> tuple[str, str]:
+    """The environment's state and a line for ``doctor``: ready, building, failed, missing."""
+    venv = venv_link(plugin_data)
+    failed = os.path.join(plugin_data, "bootstrap.failed")
+    if locked(os.path.join(plugin_data, "bootstrap.lock")):
+        return "building", f"being built now (log: {os.path.join(plugin_data, 'bootstrap.log')})"
+    if is_ready(plugin_root, plugin_data):
+        return "ready", f"{os.path.realpath(venv)} is ready"
+    if os.path.exists(failed):
+        try:
+            with open(failed, encoding="utf-8") as handle:
+                why = handle.read().strip()
+        except OSError:
+            why = "unknown error"
+        return "failed", (f"the build failed ({why}); see {os.path.join(plugin_data, 'bootstrap.log')}; "
+                          "the next session start after the back-off retries it")
+    if os.path.exists(os.path.join(venv, STAMP)):
+        return "stale", "built for another plugin version; the next session start rebuilds it"
+    return "missing", "not built yet; the next Claude Code session starts the build"
+
+
 def build(plugin_root: str, plugin_data: str) -> int:
-    """Build the environment (runs detached). Returns a process exit code."""
+    """Build the environment (runs detached). Returns a process exit code. Once it is ready,
+    starts the extractor, so a session that ended during the build becomes memory now."""
     lock_fd = os.open(os.path.join(plugin_data, "bootstrap.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -75,9 +113,32 @@ def build(plugin_root: str, plugin_data: str) -> int:
     try:
         if is_ready(plugin_root, plugin_data):
             return 0
-        return _build_locked(plugin_root, plugin_data)
+        code = _build_locked(plugin_root, plugin_data)
     finally:
         os.close(lock_fd)
+    if code == 0:
+        _start_extractor()
+    return code
+
+
+def _start_extractor() -> None:
+    """Start the extractor when anything waits in the queue (the hooks could not meanwhile)."""
+    from .. import paths, settings
+    from ..queue import spool
+    from .spawn import start_extractor
+
+    conf = settings.load()
+    root = conf.data_dir
+    waiting = spool.count_lines(paths.queue_dir(root)) or os.path.exists(paths.db_file(root))
+    if not conf.flag("CLAUDE_RECALL_AUTO_EXTRACT") or not waiting:
+        return
+    try:
+        state = start_extractor(root, paths.extractor_lock(root),
+                                os.path.join(paths.logs_dir(root), "extractor.out"))
+    except OSError as exc:
+        log.error(f"could not start the extractor after the build: {exc}")
+        return
+    log.info(f"extractor after the environment build: {state}")
 
 
 def _build_locked(plugin_root: str, plugin_data: str) -> int:
@@ -92,9 +153,7 @@ def _build_locked(plugin_root: str, plugin_data: str) -> int:
     try:
         shutil.rmtree(target, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", target], check=True)
-        pip = [os.path.join(target, "bin", "python"), "-m", "pip", "install",
-               "--disable-pip-version-check", "--no-input", "--quiet", plugin_root]
-        subprocess.run(pip, check=True)
+        _install(os.path.join(target, "bin", "python"), plugin_root)
     except (OSError, subprocess.CalledProcessError) as exc:
         log.error(f"building the plugin environment failed: {exc}; retrying in "
                   f"{RETRY_AFTER_FAILURE_S}s (see {os.path.join(plugin_data, 'bootstrap.log')})")
@@ -108,6 +167,29 @@ def _build_locked(plugin_root: str, plugin_data: str) -> int:
         os.unlink(failed)
     log.info(f"plugin environment ready in {time.monotonic() - started:.1f}s: {target}")
     return 0
+
+
+def _install(python: str, plugin_root: str) -> None:
+    """Install the plugin and its dependencies into the environment of ``python``: with uv when
+    it can be had (about 4x faster than pip, and its cache links wheels into every later
+    environment), else with pip. pip's own settings (an offline ``PIP_NO_INDEX``) mean pip."""
+    import subprocess
+
+    from .. import settings
+
+    pip = [python, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    use_uv = (settings.load().text("CLAUDE_RECALL_ENV_INSTALLER") == "auto"
+              and not os.environ.get("PIP_NO_INDEX"))
+    if use_uv:
+        try:
+            subprocess.run([*pip, "install", "--quiet", "uv"], check=True)
+            subprocess.run([python, "-m", "uv", "pip", "install", "--quiet", "--python", python,
+                            plugin_root], check=True)
+            subprocess.run([*pip, "uninstall", "--quiet", "--yes", "uv"], check=False)
+            return
+        except (OSError, subprocess.CalledProcessError) as exc:
+            log.warning(f"installing with uv failed ({exc}); installing with pip instead")
+    subprocess.run([*pip, "install", "--quiet", plugin_root], check=True)
 
 
 def _switch(plugin_data: str, target: str) -> None:

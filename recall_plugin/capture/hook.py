@@ -183,8 +183,7 @@ def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
 def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
     """Side effects once the event is safely spooled."""
     if captured["kind"] == "session_start":
-        _inject_context(captured, conf)
-        _ensure_environment()
+        _inject_context(captured, conf, _ensure_environment())
     if conf.flag("CLAUDE_RECALL_AUTO_EXTRACT"):
         from . import spawn
 
@@ -209,19 +208,29 @@ def context_text(project: str, project_root: str, conf: settings.Settings) -> st
                                conf.number("CLAUDE_RECALL_CONTEXT_MAX_CHARS"))
 
 
-def _inject_context(captured: CapturedEvent, conf: settings.Settings) -> None:
+def _inject_context(captured: CapturedEvent, conf: settings.Settings, notice: str = "") -> None:
+    """The project's memory for the model; a notice (environment not ready) for both the user
+    (``systemMessage``) and the model."""
     text = context_text(captured["project"], captured.get("project_root", ""), conf)
+    if notice:
+        text = f"{notice}\n\n{text}" if text else notice
     if text:
-        output = {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+        output: dict[str, object] = {
+            "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
+        if notice:
+            output["systemMessage"] = notice
         sys.stdout.write(fastjson.dumps(output))
         sys.stdout.flush()
 
 
-def _ensure_environment() -> None:
+def _ensure_environment() -> str:
+    """Start the environment build when needed; a notice for the user while it is not ready."""
     root, data = os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CLAUDE_PLUGIN_DATA")
-    if root and data and os.path.isdir(data):
-        from . import bootstrap  # SessionStart only: it costs ~3 ms to import
+    if not (root and data and os.path.isdir(data)):
+        return ""
+    from . import bootstrap  # SessionStart only: it costs ~3 ms to import
 
-        state = bootstrap.ensure(root, data)
-        if state != "ready":
-            log.info(f"plugin environment: {state}")
+    state = bootstrap.ensure(root, data)
+    if state != "ready":
+        log.info(f"plugin environment: {state}")
+    return bootstrap.notice(state, data)

@@ -18,10 +18,10 @@ from .. import paths, settings
 from ..queue.ingest import CORRUPT_FILE
 from ..store import db, repair
 from ..store.migrations import pending
-from .text import plural
+from .text import plural, provider_state
 
 PLUGIN_ID = "recall"  # "claude-*" plugin names are reserved by Claude Code 2.1.330
-DEPENDENCIES = ("anthropic", "httpx", "orjson", "filelock", "chromadb")
+DEPENDENCIES = ("anthropic", "httpx", "filelock", "chromadb")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,14 @@ def check_dependencies() -> Check:
     missing = [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
     if not missing:
         return Check("environment", True, f"dependencies importable from {sys.prefix}")
+    data, root = os.environ.get("CLAUDE_PLUGIN_DATA"), os.environ.get("CLAUDE_PLUGIN_ROOT")
+    if data and root:
+        from ..capture import bootstrap
+
+        state, line = bootstrap.describe(root, data)
+        if state in ("building", "missing", "stale"):  # expected for a minute after install
+            return Check("environment", True, f"not available yet: the plugin environment is {line}",
+                         "wait for the build; meanwhile only status and doctor work", warn_only=True)
     return Check("environment", False, f"missing: {', '.join(missing)} in {sys.prefix}",
                  "reinstall: pip install claude-recall (or start a Claude Code session to let "
                  "the plugin rebuild its environment)")
@@ -215,12 +223,32 @@ def _enabled_plugins(path: str) -> dict[str, bool]:
 
 
 def _env_state(config: str) -> str:
-    for folder in glob.glob(os.path.join(config, "plugins", "data", f"{PLUGIN_ID}-*")):
-        if os.path.exists(os.path.join(folder, "bootstrap.failed")):
-            return f"; its environment failed to build (see {folder}/bootstrap.log)"
-        if os.path.exists(os.path.join(folder, "venv", "bin", "python")):
-            return f"; environment {folder}/venv"
-    return "; environment not built yet (the next SessionStart builds it)"
+    from ..capture import bootstrap
+
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    plugin_root = os.environ.get("CLAUDE_PLUGIN_ROOT") or here
+    folders = glob.glob(os.path.join(config, "plugins", "data", f"{PLUGIN_ID}-*"))
+    if folders:
+        return f"; environment {bootstrap.describe(plugin_root, folders[0])[1]}"
+    return "; environment not built yet (the next Claude Code session builds it)"
+
+
+def check_plugin_build() -> Check | None:
+    """The plugin environment's build: a status line while it is missing, building or failed."""
+    from ..capture import bootstrap
+
+    data = os.environ.get("CLAUDE_PLUGIN_DATA")
+    root = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    if not data or not root:
+        return None
+    state, line = bootstrap.describe(root, data)
+    if state == "ready":
+        return Check("plugin env", True, line)
+    if state == "failed":
+        return Check("plugin env", False, line, "read the log; fix what it names (often the "
+                     "network or a Python without venv/ensurepip), then start a new session")
+    return Check("plugin env", True, line, "start a Claude Code session, then wait about a minute",
+                 warn_only=True)
 
 
 def checks(root: str, *, deep: bool = False) -> list[Check]:
@@ -231,6 +259,8 @@ def checks(root: str, *, deep: bool = False) -> list[Check]:
         lambda: check_queue(root), lambda: check_provider(root), check_plugin,
     ]
     results = [step() for step in steps]
+    build = check_plugin_build()
+    results += [build] if build else []
     results += check_plugin_env()
     if deep:
         results.append(check_index(root))
@@ -262,18 +292,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_provider(root: str) -> Check:
-    """Can extraction call a provider? Names the setting to fill in when it cannot."""
-    from ..providers import create
+    """Can extraction call a provider, and is it paused? Agrees with ``status``."""
+    usable, detail = provider_state(settings.load(root))
+    paused = _pauses(root)
+    if paused:
+        return Check("provider", False, f"{detail}; extraction paused: {paused[0]}",
+                     "fix the setting the pause names (it lifts by itself when that setting "
+                     "changes), or `claude-recall retry`")
+    if usable:
+        return Check("provider", True, detail)
+    if detail.startswith("not checked"):
+        return Check("provider", True, detail, warn_only=True)
+    fix = ("fill in the API key setting named above (claude-recall settings set KEY VALUE)"
+           if detail.startswith("no usable") else "set the key of the provider named first")
+    return Check("provider", not detail.startswith("no usable"), detail, fix,
+                 warn_only=not detail.startswith("no usable"))
 
-    conf = settings.load(root)
-    names = [conf.text("CLAUDE_RECALL_PROVIDER"), conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER")]
-    problems: list[str] = []
-    for name in dict.fromkeys(n for n in names if n != "none"):
-        why = create(name, conf).unusable()
-        if why is None:
-            note = f" (instead of {names[0]}: {problems[0]})" if problems else ""
-            return Check("provider", not problems, f"{name} is usable{note}",
-                         problems[0] if problems else "", warn_only=bool(problems))
-        problems.append(f"{name}: {why}")
-    return Check("provider", False, "no usable provider: " + "; ".join(problems),
-                 "fill in the API key setting named above (claude-recall settings set KEY VALUE)")
+
+def _pauses(root: str) -> list[str]:
+    """Reasons of the pauses recorded in the store (read-only; none without a database)."""
+    if repair.inspect_database(paths.db_file(root)).state != "ok":
+        return []
+    try:
+        conn = db.connect(paths.db_file(root), readonly=True)
+        try:
+            return [str(r[0]) for r in conn.execute("SELECT reason FROM pauses ORDER BY created_at")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []

@@ -11,7 +11,7 @@ from ..errors import RecallError
 from ..queue import spool
 from ..queue.ingest import ingest
 from ..store import db, stats
-from .text import open_readable
+from .text import open_readable, provider_state
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +25,9 @@ def gather(data_dir: str | None = None) -> stats.Status:
     conf = settings.load(data_dir)
     root = conf.data_dir
     notes = [f"settings: {p}" for p in conf.problems]
+    usable, provider = provider_state(conf)
+    if not usable:  # the same words as doctor's provider check
+        notes.append(f"provider: {provider}")
     # an empty data dir stays empty: nothing to ingest, nothing to create
     writable = spool.count_lines(paths.queue_dir(root)) or os.path.exists(paths.db_file(root))
     conn = db.open_store(root) if writable else open_readable(root)

@@ -37,6 +37,10 @@ GENERAL = (
     Setting("CLAUDE_RECALL_LOG_LEVEL", "choice", "info",
             choices=("debug", "info", "warning", "error"),
             help="Least severe level written to logs/recall.log in the data dir."),
+    Setting("CLAUDE_RECALL_ENV_INSTALLER", "choice", "auto", choices=("auto", "pip"),
+            help="How the plugin builds its environment: auto installs uv from the package index "
+                 "and uses it (several times faster, wheels shared across plugin versions), "
+                 "falling back to pip; pip uses pip only."),
 )
 
 CAPTURE = (

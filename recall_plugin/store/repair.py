@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from .. import paths
 from .db import BUSY_TIMEOUT_MS, connect, open_store
 
-DEPENDENCIES = ("anthropic", "httpx", "orjson", "filelock", "chromadb")
+DEPENDENCIES = ("anthropic", "httpx", "filelock", "chromadb")
 SKIPPED_TABLES = ("migrations", "sqlite_sequence")
 
 

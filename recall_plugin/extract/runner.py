@@ -88,6 +88,7 @@ class Extractor:
         self.digests = True
         self.index: VectorIndex | None = None
         self.index_failed = False
+        self.said: set[str] = set()
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, idle_s: float) -> Outcome:
@@ -303,7 +304,7 @@ class Extractor:
             else:
                 reasons.append(f"{name}: {why}")
         if reasons and chain:
-            log.warning(f"provider {reasons[0]}; using {chain[0].name}")
+            self._once(f"provider {reasons[0]}; using {chain[0].name}")
         if not chain:
             self._pause_all(conf, "; ".join(reasons))
         else:
@@ -316,7 +317,13 @@ class Extractor:
     def _pause_all(self, conf: settings.Settings, reason: str) -> None:
         pauses.pause(self.conn, "no-provider", f"no usable provider: {reason}", None,
                      pauses.fingerprint(conf, "CLAUDE_RECALL_"))
-        log.warning(f"extraction paused: no usable provider ({reason})")
+        self._once(f"extraction paused: no usable provider ({reason})")
+
+    def _once(self, message: str) -> None:
+        """A warning logged once per run (the loop asks every half second)."""
+        if message not in self.said:
+            self.said.add(message)
+            log.warning(message)
 
     def _pause_provider(self, conf: settings.Settings, provider: Provider, error: ProviderError) -> None:
         reason = f"{provider.name} paused: {error}"

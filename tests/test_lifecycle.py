@@ -384,6 +384,28 @@ def sample_projects(tmp_path: Path) -> Path:
     return tmp_path / "projects"
 
 
+def test_backfill_dry_run_selection_and_session_ids(data_dir: Path, tmp_path: Path) -> None:
+    projects = sample_projects(tmp_path)
+    slug = next(projects.iterdir())
+    # a copy of a session under another file name is the same session (its lines' sessionId)
+    shutil.copy(slug / f"{MULTI_SESSION}.jsonl", slug / "renamed-copy.jsonl")
+    dry = cli("backfill", "--projects-dir", str(projects), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would backfill 2 sessions, 11 events, ~" in dry.stdout, dry.stdout
+    assert "0 already known, 0 empty, 0 not selected" in dry.stdout
+    assert not data_dir.exists()  # a dry run stores nothing
+    one = cli("backfill", "--projects-dir", str(projects), "--dry-run", "--limit", "1")
+    assert "would backfill 1 session, 5 events" in one.stdout and "1 not selected" in one.stdout
+    late = cli("backfill", "--projects-dir", str(projects), "--dry-run", "--since", "2026-11-22")
+    assert "would backfill 0 sessions, 0 events" in late.stdout and "2 not selected" in late.stdout
+    other = cli("backfill", "--projects-dir", str(projects), "--dry-run", "--project", "nope")
+    assert "would backfill 0 sessions" in other.stdout
+    for bad in (["--since", "2026-13-45"], ["--limit", "0"]):
+        assert cli("backfill", "--projects-dir", str(projects), "--dry-run", *bad).returncode == 2
+    missing = cli("backfill", "--projects-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "no transcripts folder" in missing.stderr
+
+
 def files_holding(root: Path, needle: bytes) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
@@ -394,7 +416,8 @@ def test_backfill_from_real_transcripts(data_dir: Path, tmp_path: Path) -> None:
         use_openrouter(data_dir, model.url)
         result = cli("backfill", "--projects-dir", str(projects))
         assert result.returncode == 0, result.stderr
-        assert "backfill 1/2: 5032c889" in result.stdout and "backfill 2/2: f5e0b091" in result.stdout
+        # oldest session first
+        assert "backfill 1/2: f5e0b091" in result.stdout and "backfill 2/2: 5032c889" in result.stdout
         assert ("2 transcripts: 2 imported (11 events), 0 already known, 0 empty, "
                 "1 malformed lines skipped") in result.stdout
         calls = len(model.requests)

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .. import paths, settings
 from ..errors import RecallError
@@ -15,7 +16,11 @@ from ..lifecycle import forget as forgetting
 from ..lifecycle import open_vector_index, transfer
 from ..queue.ingest import ingest
 from ..store import db
+from .recall import _date, _positive
 from .text import open_readable, plural
+
+if TYPE_CHECKING:
+    from ..lifecycle.backfill import Selection
 
 SHOWN_ITEMS = 20
 BAR_WIDTH = 30
@@ -39,6 +44,12 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          description="Extracts every transcript session not yet in the store.")
     cmd.add_argument("--projects-dir", metavar="DIR", help="default: $CLAUDE_CONFIG_DIR/projects "
                                                            "or ~/.claude/projects")
+    cmd.add_argument("--dry-run", action="store_true",
+                     help="only list what would be backfilled: sessions, events, estimated tokens")
+    cmd.add_argument("--since", type=_date, metavar="DATE",
+                     help="only sessions active on or after this date (YYYY-MM-DD)")
+    cmd.add_argument("--project", help="only sessions of this project")
+    cmd.add_argument("--limit", type=_positive, metavar="N", help="only the N most recent sessions")
     cmd.set_defaults(run=run_backfill)
 
 
@@ -184,26 +195,49 @@ def _input(name: str) -> Iterator[Iterator[bytes]]:
 # -- backfill -----------------------------------------------------------------------------
 def run_backfill(args: argparse.Namespace) -> int:
     from ..extract.runner import Busy, release_lock, take_lock
-    from ..lifecycle.backfill import backfill, default_projects_dir
+    from ..lifecycle.backfill import Selection, backfill, default_projects_dir
 
     root, projects = settings.load().data_dir, args.projects_dir or default_projects_dir()
+    if not os.path.isdir(projects):
+        raise RecallError(f"no transcripts folder {projects}"
+                          + ("" if args.projects_dir else " (pass --projects-dir DIR)"))
+    selection = Selection(args.since, args.project, args.limit)
+    if args.dry_run:
+        return _dry_run(root, projects, selection)
     try:
         lock = take_lock(root, wait=False)
     except Busy:
         _say(f"an extractor is already running for {root}; waiting for it")
         lock = take_lock(root, wait=True)
     try:
-        report = backfill(root, projects, _bar if sys.stdout.isatty() else _plain)
+        report = backfill(root, projects, _bar if sys.stdout.isatty() else _plain, selection)
     finally:
         release_lock(lock)
     if not report.found:
         _say(f"no transcripts found under {projects}")
-    print(f"backfill: {report.found} transcripts: {report.imported} imported ({report.events} "
-          f"events), {report.known} already known, {report.empty} empty, {report.malformed} "
-          f"malformed lines skipped; {report.observations} observations")
+    print(f"backfill: {plural(report.found, 'transcript')}: {report.imported} imported "
+          f"({plural(report.events, 'event')}), {report.known} already known, {report.empty} empty"
+          + (f", {report.filtered} not selected" if report.filtered else "")
+          + f", {report.malformed} malformed lines skipped; "
+          f"{plural(report.observations, 'observation')}")
     if report.remaining:
-        _say(f"claude-recall: {report.remaining} events still pending: {report.reason}")
+        _say(f"claude-recall: {plural(report.remaining, 'event')} still pending: {report.reason}")
         return 1
+    return 0
+
+
+def _dry_run(root: str, projects: str, selection: Selection) -> int:
+    from ..lifecycle.backfill import plan
+
+    chosen, counts = plan(root, projects, selection)
+    for item in chosen:
+        print(f"{item.transcript.session_id[:8]}  {item.last_ts[:10]}  {item.project:<16} "
+              f"{plural(item.events, 'event')}, ~{item.chars // 4:,} tokens")
+    events, chars = sum(p.events for p in chosen), sum(p.chars for p in chosen)
+    print(f"would backfill {plural(len(chosen), 'session')}, {plural(events, 'event')}, "
+          f"~{chars // 4:,} tokens of events to send (plus prompts and replies); "
+          f"{counts['known']} already known, {counts['empty']} empty, "
+          f"{counts['filtered']} not selected")
     return 0
 
 

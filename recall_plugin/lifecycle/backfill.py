@@ -45,6 +45,26 @@ class Transcript:
     session_id: str
     path: str
     subagents: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()  # more files holding the same sessionId (read as one session)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which sessions to backfill: active on or after ``since`` (ISO date), of ``project``,
+    at most the ``limit`` most recent."""
+
+    since: str | None = None
+    project: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    transcript: Transcript
+    events: int
+    chars: int
+    last_ts: str
+    project: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class BackfillReport:
     malformed: int = 0      # transcript lines skipped as not JSON objects
     observations: int = 0   # observations extracted during the backfill
     remaining: int = 0      # events still pending afterwards
+    filtered: int = 0       # left out by --since, --project or --limit
     reason: str | None = None  # why work remains, when it does
 
 
@@ -66,13 +87,35 @@ def default_projects_dir() -> str:
 
 
 def find_transcripts(projects_dir: str) -> list[Transcript]:
-    found = []
+    """One ``Transcript`` per session: by the ``sessionId`` its lines carry (the file name when
+    none does), so two files of one session are one session."""
+    by_session: dict[str, Transcript] = {}
     for path in sorted(glob.glob(os.path.join(glob.escape(projects_dir), "*", "*.jsonl"))):
-        session = os.path.basename(path)[:-len(".jsonl")]
-        folder = os.path.join(glob.escape(os.path.dirname(path)), glob.escape(session))
-        found.append(Transcript(session, path, tuple(sorted(
-            glob.glob(os.path.join(folder, "subagents", "agent-*.jsonl"))))))
-    return found
+        stem = os.path.basename(path)[:-len(".jsonl")]
+        folder = os.path.join(glob.escape(os.path.dirname(path)), glob.escape(stem))
+        subagents = tuple(sorted(glob.glob(os.path.join(folder, "subagents", "agent-*.jsonl"))))
+        session = _session_id(path) or stem
+        seen = by_session.get(session)
+        by_session[session] = (Transcript(session, path, subagents) if seen is None else
+                               Transcript(session, seen.path, seen.subagents + subagents,
+                                          (*seen.others, path)))
+    return list(by_session.values())
+
+
+def _session_id(path: str) -> str:
+    """The ``sessionId`` of the first line that has one ("" if none in the first 50 lines)."""
+    try:
+        with open(path, "rb") as handle:
+            for _, raw in zip(range(50), handle, strict=False):
+                try:
+                    line = json.loads(raw)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(line, dict) and isinstance(line.get("sessionId"), str):
+                    return str(line["sessionId"])
+    except OSError:
+        pass
+    return ""
 
 
 @dataclass
@@ -186,7 +229,8 @@ def _agent(path: str) -> Payload:
 def payloads(transcript: Transcript) -> tuple[list[tuple[str, str, Payload]], int]:
     """The hook payloads of one session in time order, and how many lines were malformed."""
     main = _Reader(transcript.session_id, transcript.path)
-    main.read(transcript.path)
+    for path in (transcript.path, *transcript.others):
+        main.read(path)
     events, malformed = list(main.out), main.malformed
     for path in transcript.subagents:
         sub = _Reader(transcript.session_id, transcript.path, _agent(path), cwd=main.cwd,
@@ -202,36 +246,92 @@ def payloads(transcript: Transcript) -> tuple[list[tuple[str, str, Payload]], in
     return [start, *events, end], malformed
 
 
-def captured_lines(items: list[tuple[str, str, Payload]], conf: settings.Settings) -> Iterator[bytes]:
-    """Each payload built exactly as its hook would build it, with the transcript's time."""
+def captured_lines(items: list[tuple[str, str, Payload]], conf: settings.Settings,
+                   mark_private: bool = True) -> Iterator[bytes]:
+    """Each payload built exactly as its hook would build it, with the transcript's time
+    (``mark_private`` False: write nothing, for a dry run)."""
+    seen: set[object] = set()
     for ts, event, payload in items:
         captured = hook.build(event, payload, conf)
-        if captured is None:
-            continue
+        key = captured.get("key") if captured is not None else None
+        if captured is None or (key and key in seen):
+            continue  # (the same call read from two files of one session)
+        seen.add(key)
         if ts:
             captured["ts"] = ts
-        hook._before(captured, conf)  # a private prompt keeps its tool calls private too
+        if mark_private:
+            hook._before(captured, conf)  # a private prompt keeps its tool calls private too
         yield fastjson.dumps(captured).encode("ascii") + b"\n"
 
 
+def plan(data_dir: str, projects_dir: str | None = None,
+         selection: Selection = Selection()) -> tuple[list[Planned], dict[str, int]]:
+    """The sessions a backfill would import (oldest first) and the counts of the others."""
+    from ..store.db import connect
+
+    conf = settings.load(data_dir)
+    db_file = paths.db_file(conf.data_dir)
+    known: set[str] = set()
+    if os.path.exists(db_file):
+        conn = connect(db_file, readonly=True)
+        try:
+            known = {str(r[0]) for r in conn.execute("SELECT session_id FROM sessions")}
+        finally:
+            conn.close()
+    counts = dict.fromkeys(("found", "known", "empty", "malformed", "filtered"), 0)
+    chosen = []
+    for transcript in find_transcripts(projects_dir or default_projects_dir()):
+        counts["found"] += 1
+        if transcript.session_id in known:
+            counts["known"] += 1
+            continue
+        items, malformed = payloads(transcript)
+        counts["malformed"] += malformed
+        lines = list(captured_lines(items, conf, mark_private=False))
+        if not lines:
+            counts["empty"] += 1
+            continue
+        first = fastjson.loads(lines[0])
+        planned = Planned(transcript, len(lines), sum(map(len, lines)), max(i[0] for i in items),
+                          str(first.get("project", "")) if isinstance(first, dict) else "")
+        if _selected(planned, selection):
+            chosen.append(planned)
+        else:
+            counts["filtered"] += 1
+    chosen.sort(key=lambda p: p.last_ts, reverse=True)
+    if selection.limit is not None:
+        counts["filtered"] += len(chosen[selection.limit:])
+        chosen = chosen[:selection.limit]
+    return sorted(chosen, key=lambda p: p.last_ts), counts
+
+
+def _selected(planned: Planned, selection: Selection) -> bool:
+    if selection.project is not None and planned.project != selection.project:
+        return False
+    return selection.since is None or planned.last_ts[:len(selection.since)] >= selection.since
+
+
 def backfill(data_dir: str, projects_dir: str | None = None,
-             progress: Progress | None = None) -> BackfillReport:
-    """Backfill every unknown session under ``projects_dir`` (see the module docstring)."""
-    transcripts = find_transcripts(projects_dir or default_projects_dir())
+             progress: Progress | None = None, selection: Selection = Selection()) -> BackfillReport:
+    """Backfill the selected unknown sessions under ``projects_dir`` (see the module docstring)."""
+    chosen, planned_counts = plan(data_dir, projects_dir, selection)
     conf = settings.load(data_dir)
     queue_dir = paths.ensure_dir(paths.queue_dir(conf.data_dir))
     extractor = Extractor(conf.data_dir, drain=True)
-    counts = dict.fromkeys(("known", "imported", "empty", "events", "malformed"), 0)
+    counts = dict(dict.fromkeys(("imported", "events"), 0),
+                  known=planned_counts["known"], empty=planned_counts["empty"],
+                  malformed=planned_counts["malformed"])
     try:
-        for done, transcript in enumerate(transcripts, 1):
-            what = _one(extractor, transcript, conf, queue_dir, counts)
+        for done, item in enumerate(chosen, 1):
+            what = _one(extractor, item.transcript, conf, queue_dir, counts)
             if progress is not None:
-                progress(done, len(transcripts), f"{transcript.session_id[:8]} {what}")
+                progress(done, len(chosen), f"{item.transcript.session_id[:8]} {what}")
         outcome = extractor.run(idle_s=0)
     finally:
         extractor.close()
-    return BackfillReport(found=len(transcripts), observations=outcome.totals.observations,
-                          remaining=outcome.remaining, reason=outcome.reason, **counts)
+    return BackfillReport(found=planned_counts["found"], observations=outcome.totals.observations,
+                          remaining=outcome.remaining, reason=outcome.reason,
+                          filtered=planned_counts["filtered"], **counts)
 
 
 def _one(extractor: Extractor, transcript: Transcript, conf: settings.Settings, queue_dir: str,
@@ -241,8 +341,7 @@ def _one(extractor: Extractor, transcript: Transcript, conf: settings.Settings, 
                               (transcript.session_id,)).fetchone():
         counts["known"] += 1
         return "already known, skipped"
-    items, malformed = payloads(transcript)
-    counts["malformed"] += malformed
+    items, _ = payloads(transcript)  # malformed lines were counted by plan()
     data = b"".join(captured_lines(items, conf))
     if not data:
         counts["empty"] += 1
@@ -254,7 +353,9 @@ def _one(extractor: Extractor, transcript: Transcript, conf: settings.Settings, 
     before = extractor.totals.observations
     extractor.run(idle_s=0)
     backdate(extractor.conn, transcript.session_id)
-    return f"{inserted} events, {extractor.totals.observations - before} observations"
+    made = extractor.totals.observations - before
+    return (f"{inserted} event{'' if inserted == 1 else 's'}, "
+            f"{made} observation{'' if made == 1 else 's'}")
 
 
 def backdate(conn: sqlite3.Connection, session_id: str) -> None:

@@ -115,3 +115,107 @@ def test_a_failed_build_backs_off_and_says_so(tmp_path: Path, data_dir: Path) ->
     hook(root, env, "SessionStart", records["SessionStart"])
     assert "plugin environment: backoff" in log_text(data_dir)
     assert len(spooled(data_dir)) == 2
+
+
+# -- what the user is told while the environment is not ready ----------------------------------
+def test_describe_and_notice_follow_the_build(tmp_path: Path) -> None:
+    from recall_plugin.capture import bootstrap
+    from recall_plugin.capture.spawn import locked
+
+    root = small_plugin(tmp_path / "plugin", "9.9.4")
+    pdata = tmp_path / "plugin-data"
+    pdata.mkdir()
+    assert bootstrap.describe(str(root), str(pdata))[0] == "missing"
+    holder = subprocess.Popen([PYTHON, "-c", "import fcntl, os, sys, time\n"
+                               f"fd = os.open({str(pdata / 'bootstrap.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert locked(str(pdata / "bootstrap.lock"))
+        state, line = bootstrap.describe(str(root), str(pdata))
+        assert state == "building" and "bootstrap.log" in line
+        assert bootstrap.ensure(str(root), str(pdata)) == "building"
+        assert "building its Python environment" in bootstrap.notice("building", str(pdata))
+    finally:
+        holder.kill()
+        holder.wait()
+    (pdata / "bootstrap.failed").write_text("pip exited 1\n")
+    state, line = bootstrap.describe(str(root), str(pdata))
+    assert state == "failed" and "pip exited 1" in line
+    assert "failed" in bootstrap.notice("backoff", str(pdata))
+    assert bootstrap.notice("ready", str(pdata)) == ""
+
+
+def test_session_start_tells_the_user_once_while_building(tmp_path: Path, data_dir: Path) -> None:
+    root = small_plugin(tmp_path / "plugin", "9.9.5")
+    (root / "pyproject.toml").write_text("this is not toml [")  # the build fails fast
+    pdata = tmp_path / "plugin-data"
+    pdata.mkdir()
+    env = dict(os.environ, CLAUDE_PLUGIN_ROOT=str(root), CLAUDE_PLUGIN_DATA=str(pdata),
+               CLAUDE_RECALL_ENV_INSTALLER="pip", CLAUDE_RECALL_AUTO_EXTRACT="false")
+    records = {r["event"]: r["payload"] for r in load_payloads("bash_inject")}
+    first = subprocess.run(["sh", str(root / "hooks" / "run"), "SessionStart"], env=env, timeout=60,
+                           input=json.dumps(records["SessionStart"]).encode(), capture_output=True)
+    output = json.loads(first.stdout)
+    assert "building its Python environment" in output["systemMessage"]
+    assert output["hookSpecificOutput"]["additionalContext"].startswith(output["systemMessage"])
+    tool = subprocess.run(["sh", str(root / "hooks" / "run"), "PostToolUse"], env=env, timeout=60,
+                          input=json.dumps(records["PostToolUse"]).encode(), capture_output=True)
+    assert tool.stdout == b""  # only SessionStart speaks
+    wait_for(pdata / "bootstrap.failed", 120)
+    again = subprocess.run(["sh", str(root / "hooks" / "run"), "SessionStart"], env=env, timeout=60,
+                           input=json.dumps(records["SessionStart"]).encode(), capture_output=True)
+    assert "building its Python environment failed" in json.loads(again.stdout)["systemMessage"]
+
+
+def old_python3(tmp_path: Path) -> Path:
+    """A folder with a python3 that fails like an old one, and the few tools hooks/run uses."""
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "python3").write_text('#!/bin/sh\ncase "$*" in *"version_info[:2]"*) echo 3.8; exit 0;; esac\n'
+                                   'echo "SyntaxError: invalid syntax" >&2\nexit 1\n')
+    (shims / "python3").chmod(0o755)
+    for tool in ("dirname", "tr"):
+        os.symlink(shutil.which(tool) or f"/usr/bin/{tool}", shims / tool)
+    return shims
+
+
+def test_an_old_python3_first_on_path(tmp_path: Path, data_dir: Path) -> None:
+    shims = old_python3(tmp_path)
+    records = {r["event"]: r["payload"] for r in load_payloads("bash_inject")}
+    env = {"PATH": str(shims), "HOME": str(tmp_path), "CLAUDE_PLUGIN_ROOT": str(ROOT),
+           "CLAUDE_RECALL_DATA_DIR": str(data_dir), "CLAUDE_RECALL_AUTO_EXTRACT": "false"}
+    alone = subprocess.run(["/bin/sh", str(ROOT / "hooks" / "run"), "SessionStart"], env=env, timeout=60,
+                           input=json.dumps(records["SessionStart"]).encode(), capture_output=True)
+    assert alone.returncode == 0
+    said = json.loads(alone.stdout)
+    assert "needs Python 3.10 or newer and python3 on PATH is 3.8" in said["systemMessage"]
+    assert said["hookSpecificOutput"]["additionalContext"] == said["systemMessage"]
+    assert not data_dir.exists()
+    # a python3.1x later on PATH is found and used: the event is captured, nothing is said
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "python3.11").symlink_to(PYTHON)
+    env["PATH"] = f"{shims}:{good}"
+    found = subprocess.run(["/bin/sh", str(ROOT / "hooks" / "run"), "UserPromptSubmit"], env=env, timeout=60,
+                           input=json.dumps(records["UserPromptSubmit"]).encode(), capture_output=True)
+    assert (found.returncode, found.stdout) == (0, b"")
+    assert [e["kind"] for e in spooled(data_dir)] == ["prompt"]
+
+
+def test_claude_recall_wrapper_before_the_environment_exists(tmp_path: Path, data_dir: Path) -> None:
+    pdata = tmp_path / "plugin-data"
+    pdata.mkdir()
+    env = dict(os.environ, CLAUDE_PLUGIN_DATA=str(pdata), CLAUDE_PLUGIN_ROOT=str(ROOT))
+    wrapper = str(ROOT / "bin" / "claude-recall")
+    search = subprocess.run([wrapper, "search", "x"], env=env, capture_output=True, text=True, timeout=60)
+    assert search.returncode == 1
+    assert "the plugin's Python environment is being built in the background" in search.stderr
+    status = subprocess.run([wrapper, "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and "observations  0" in status.stdout, status.stderr
+    doctor = subprocess.run([wrapper, "doctor"], env=env, capture_output=True, text=True, timeout=60)
+    assert "plugin env" in doctor.stdout and "not built yet" in doctor.stdout, doctor.stdout
+    (pdata / "bootstrap.failed").write_text("no network\n")
+    failed = subprocess.run([wrapper, "search", "x"], env=env, capture_output=True, text=True, timeout=60)
+    assert "failed to build" in failed.stderr and "bootstrap.log" in failed.stderr

@@ -22,6 +22,10 @@ from .spawn import locked, spawn_detached
 
 STAMP = ".claude-recall-env"
 RETRY_AFTER_FAILURE_S = 600
+# Dependencies of dependencies that the plugin never imports, left out when uv installs (pip
+# cannot): chromadb's client for a Kubernetes-hosted deployment pulls in ~130 MB (kubernetes,
+# aiohttp, requests and 15 more); the local index and the HTTP client do not use them.
+UV_OVERRIDES = ('kubernetes ; sys_platform == "never"',)
 
 
 def env_key(plugin_root: str) -> str:
@@ -181,10 +185,13 @@ def _install(python: str, plugin_root: str) -> None:
     use_uv = (settings.load().text("CLAUDE_RECALL_ENV_INSTALLER") == "auto"
               and not os.environ.get("PIP_NO_INDEX"))
     if use_uv:
+        overrides = os.path.join(os.path.dirname(os.path.dirname(python)), "uv-overrides.txt")
         try:
+            with open(overrides, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(UV_OVERRIDES) + "\n")
             subprocess.run([*pip, "install", "--quiet", "uv"], check=True)
             subprocess.run([python, "-m", "uv", "pip", "install", "--quiet", "--python", python,
-                            plugin_root], check=True)
+                            "--overrides", overrides, plugin_root], check=True)
             subprocess.run([*pip, "uninstall", "--quiet", "--yes", "uv"], check=False)
             return
         except (OSError, subprocess.CalledProcessError) as exc:

@@ -79,7 +79,7 @@ def test_kill_9_mid_batch_then_resume_stores_no_duplicate(data_dir: Path, projec
         resumed = subprocess.run([sys.executable, "-m", "recall_plugin", "extract"],
                                  env=cli_env(data_dir), capture_output=True, text=True, timeout=60)
         assert resumed.returncode == 0, resumed.stderr
-        assert "7 events in 1 batches" in resumed.stdout
+        assert "7 events in 1 batch: 1 observation" in resumed.stdout
     assert states(data_dir) == {"done": 7}
     assert db(data_dir).execute("SELECT count(*) FROM observations").fetchone()[0] == 1
     assert db(data_dir).execute("SELECT count(*) FROM summaries").fetchone()[0] == 1
@@ -101,6 +101,28 @@ def test_hooks_start_one_extractor_that_exits_when_the_queue_drains(
             time.sleep(0.1)
     assert len(model.requests) == 1  # one extractor, one batch for the whole turn
     assert db(data_dir).execute("SELECT count(*) FROM observations").fetchone()[0] == 1
+
+
+def test_extract_while_a_background_extractor_runs_says_what_it_did(data_dir: Path, project: Path) -> None:
+    with FakeModel() as model:
+        use_openrouter(data_dir, model.url, EXTRACTOR_IDLE_S="0")
+        turn(project, "p1", "make retry back off")
+        model.push(Response(delay=2))  # the background extractor's call takes a while
+        background = subprocess.Popen([sys.executable, "-m", "recall_plugin", "extract", "--background"],
+                                      env=cli_env(data_dir))
+        deadline = time.monotonic() + 30
+        while not model.requests:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        result = subprocess.run([sys.executable, "-m", "recall_plugin", "extract"], env=cli_env(data_dir),
+                                capture_output=True, text=True, timeout=60)
+        background.wait(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert f"an extractor is already running for {data_dir} (pid {background.pid})" in result.stdout
+    assert "the running extractor finished: 7 events done in 1 provider call, 1 observation stored" in (
+        result.stdout)
+    assert "0 events in 0 batches" not in result.stdout
+    assert (data_dir / "extractor.lock").read_text() == ""  # both released it on exit
 
 
 def test_extract_command_reports_pending_work(data_dir: Path, project: Path) -> None:

@@ -30,10 +30,11 @@ def run(args: argparse.Namespace) -> int:
 def foreground(root: str) -> int:
     from ..extract.runner import Busy, Extractor, release_lock, take_lock
 
+    waited = False
     try:
         lock = take_lock(root, wait=False)
     except Busy:
-        lock = _wait_for_background(root)
+        lock, waited = _wait_for_background(root), True
     extractor = Extractor(root, drain=True, out=lambda line: print(line, flush=True))
     try:
         outcome = extractor.run(idle_s=0)
@@ -41,7 +42,7 @@ def foreground(root: str) -> int:
         extractor.close()
         release_lock(lock)
     t = outcome.totals
-    if t.batches or not outcome.remaining:
+    if t.batches or not (waited or outcome.remaining):  # (after waiting, only news)
         print(f"{plural(t.events, 'event')} in {plural(t.batches, 'batch', 'batches')}: "
               f"{plural(t.observations, 'observation')}, {t.input_tokens:,} input / "
               f"{t.output_tokens:,} output tokens, ${t.cost_usd:.4f}")
@@ -77,7 +78,7 @@ def _done_so_far(root: str) -> tuple[int, int, int]:
     conn = open_store(root)
     try:
         row = conn.execute(
-            "SELECT (SELECT count(*) FROM provider_calls), "
+            "SELECT (SELECT count(*) FROM provider_calls WHERE status = 'ok'), "
             "(SELECT count(*) FROM events WHERE state IN ('done', 'skipped')), "
             "(SELECT count(*) FROM observations)").fetchone()
         return (int(row[0]), int(row[1]), int(row[2]))

@@ -47,7 +47,11 @@ def set_version(root: Path, version: str) -> None:
 def hook(root: Path, env: dict[str, str], event: str, payload: dict[str, object]) -> None:
     result = subprocess.run(["sh", str(root / "hooks" / "run"), event], env=env, timeout=60,
                             input=json.dumps(payload).encode(), capture_output=True)
-    assert result.returncode == 0 and result.stdout == b""
+    assert result.returncode == 0
+    if event != "SessionStart":
+        assert result.stdout == b""
+    elif result.stdout:  # while the environment is not ready, the user and the model are told
+        assert "claude-recall (memory plugin)" in json.loads(result.stdout)["systemMessage"]
 
 
 def wait_for(path: Path, seconds: float = 240) -> None:
@@ -68,7 +72,7 @@ def test_first_session_builds_the_environment(tmp_path: Path, data_dir: Path) ->
     (bin_dir / "python3").symlink_to(PYTHON)  # the user's python3, no shim
     env = dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin", CLAUDE_PLUGIN_ROOT=str(root),
                CLAUDE_PLUGIN_DATA=str(pdata), CLAUDE_RECALL_LOG_LEVEL="debug",
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
+               PIP_DISABLE_PIP_VERSION_CHECK="1", CLAUDE_RECALL_ENV_INSTALLER="pip")
     records = {r["event"]: r["payload"] for r in load_payloads("bash_inject")}
     hook(root, env, "SessionStart", records["SessionStart"])
     for n in range(5):  # while the environment is being built
@@ -107,7 +111,7 @@ def test_a_failed_build_backs_off_and_says_so(tmp_path: Path, data_dir: Path) ->
     pdata = tmp_path / "plugin-data"
     pdata.mkdir()
     env = dict(os.environ, CLAUDE_PLUGIN_ROOT=str(root), CLAUDE_PLUGIN_DATA=str(pdata),
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
+               PIP_DISABLE_PIP_VERSION_CHECK="1", CLAUDE_RECALL_ENV_INSTALLER="pip")
     records = {r["event"]: r["payload"] for r in load_payloads("bash_inject")}
     hook(root, env, "SessionStart", records["SessionStart"])
     wait_for(pdata / "bootstrap.failed", 120)

@@ -176,3 +176,15 @@ def test_a_too_old_python3_is_reported_to_the_user(tmp_path: Path) -> None:
         assert "Install Python 3.10+" in shown[0]["content"]
         assert "python3 on PATH is 3.8" in json.dumps(api.script.requests)  # the model knows too
     assert not (tmp_path / "data").exists()  # nothing ran
+
+
+def test_slash_commands_are_offered(tmp_path: Path) -> None:
+    require_claude()
+    with FakeAnthropic(Script(["done"])) as api:
+        claude = Claude(tmp_path, api.url, {"CLAUDE_RECALL_DATA_DIR": str(tmp_path / "data")})
+        run = claude.cli("-p", "hi", "--output-format", "stream-json", "--verbose",
+                         "--dangerously-skip-permissions", "--plugin-dir", str(ROOT))
+    assert run.returncode == 0, run.stderr
+    [init] = [d for d in map(json.loads, run.stdout.splitlines()) if d.get("subtype") == "init"]
+    offered = {c for c in init.get("slash_commands", []) if c.startswith("recall:")}
+    assert offered == {"recall:status", "recall:search", "recall:viewer", "recall:forget"}

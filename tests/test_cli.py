@@ -55,6 +55,22 @@ def test_doctor_names_the_provider_setting_to_fill_in(data_dir: Path,
     assert "ok    provider     openrouter is usable" in fallback.stdout
 
 
+def test_doctor_and_status_say_how_the_claude_provider_runs(data_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "k" * 80)
+    assert "ok    provider     claude is usable, with an API key" in cli("doctor").stdout
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    fake_cli = tmp_path / "claude"
+    fake_cli.write_text("#!/bin/sh\nexit 0\n")
+    fake_cli.chmod(0o755)
+    monkeypatch.setenv("CLAUDE_RECALL_CLAUDE_CLI", str(fake_cli))
+    doctor = cli("doctor").stdout
+    assert f"ok    provider     claude is usable, through your own claude CLI ({fake_cli})" in doctor
+    monkeypatch.setenv("CLAUDE_RECALL_CLAUDE_CLI", "off")
+    assert "FAIL  provider     no usable provider" in cli("doctor").stdout
+    assert "note          provider: no usable provider: claude: no API key" in cli("status").stdout
+
+
 def test_doctor_reports_and_says_what_to_fix(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "k" * 80)
     ok = cli("doctor")

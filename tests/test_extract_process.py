@@ -125,6 +125,25 @@ def test_extract_while_a_background_extractor_runs_says_what_it_did(data_dir: Pa
     assert (data_dir / "extractor.lock").read_text() == ""  # both released it on exit
 
 
+def test_no_usable_provider_is_logged_once_per_run(data_dir: Path, project: Path) -> None:
+    configure(data_dir, PROVIDER="gemini", FALLBACK_PROVIDER="none", CLAUDE_CLI="off",
+              EXTRACTOR_IDLE_S="3")
+    turn(project, "p1", "make retry back off")
+    subprocess.run([sys.executable, "-m", "recall_plugin", "extract", "--background"],
+                   env=cli_env(data_dir), timeout=60, check=True)  # loops ~6 times before idling out
+    lines = (data_dir / "logs" / "recall.log").read_text().splitlines()
+    said = [ln for ln in lines if "extraction paused: no usable provider" in ln]
+    assert len(said) == 1, said
+    assert "CLAUDE_RECALL_GEMINI_API_KEY" in said[0]
+    # status and doctor say the same about the pause
+    status = subprocess.run([sys.executable, "-m", "recall_plugin", "status"], env=cli_env(data_dir),
+                            capture_output=True, text=True, timeout=60).stdout
+    doctor = subprocess.run([sys.executable, "-m", "recall_plugin", "doctor"], env=cli_env(data_dir),
+                            capture_output=True, text=True, timeout=60).stdout
+    [paused] = [ln.split(None, 1)[1] for ln in status.splitlines() if ln.startswith("paused")]
+    assert "FAIL  provider" in doctor and f"extraction paused: {paused}" in doctor
+
+
 def test_extract_command_reports_pending_work(data_dir: Path, project: Path) -> None:
     configure(data_dir, PROVIDER="gemini", CLAUDE_CLI="off")
     turn(project, "p1", "make retry back off")

@@ -229,14 +229,14 @@ def test_cli_forget_asks_refuses_and_then_removes(planted: tuple[sqlite3.Connect
     refused = cli("forget", "--session", "sess-a", "--reason", "cleanup")
     assert refused.returncode == 1
     assert "not a terminal" in refused.stderr and "--yes" in refused.stderr
-    assert "would forget 2 observations, 1 summaries, 1 prompts, 4 events, 2 turns" in refused.stdout
+    assert "would forget 2 observations, 1 summary, 1 prompt, 4 events, 2 turns" in refused.stdout
     assert "zebra0 title" in refused.stdout
     assert session_counts(conn, "sess-a") == [2, 1, 1, 4, 2]
     dry = cli("forget", "--session", "sess-a", "--reason", "cleanup", "--dry-run")
     assert dry.returncode == 0 and session_counts(conn, "sess-a") == [2, 1, 1, 4, 2]
     done = cli("forget", "--session", "sess-a", "--reason", "cleanup", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "forgot 2 observations, 1 summaries, 1 prompts, 4 events, 2 turns" in done.stdout
+    assert "forgot 2 observations, 1 summary, 1 prompt, 4 events, 2 turns" in done.stdout
     assert "verified: nothing of it remains" in done.stdout
     assert session_counts(conn, "sess-a") == [0, 0, 0, 0, 0] and fts(conn, "zebra1") == 0
     assert cli("forget", "--session", "sess-a", "--reason", "again", "--yes").stdout.startswith(

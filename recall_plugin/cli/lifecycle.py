@@ -113,8 +113,12 @@ def run_forget(args: argparse.Namespace) -> int:
     return 0 if report.verified else 1
 
 
+_ONE = {"summaries": "summary"}
+
+
 def describe(chosen: forgetting.Plan) -> str:
-    counts = ", ".join(f"{len(chosen.rowids(t))} {t}" for t in forgetting.TABLES)
+    counts = ", ".join(plural(len(chosen.rowids(t)), _ONE.get(t, t.rstrip("s")), t)
+                       for t in forgetting.TABLES)
     lines = [f"would forget {counts}"]
     lines += [f"  {i.ref:<12} {i.created_at[:16]:<16} {i.project:<16} {i.title}"
               for i in chosen.items[:SHOWN_ITEMS]]
@@ -141,8 +145,9 @@ def _confirmed(yes: bool) -> bool:
 
 
 def render_report(report: forgetting.ForgetReport) -> str:
-    line = (f"forgot {report.observations} observations, {report.summaries} summaries, "
-            f"{report.prompts} prompts, {report.events} events, {report.turns} turns"
+    line = (f"forgot {plural(report.observations, 'observation')}, "
+            f"{plural(report.summaries, 'summary', 'summaries')}, {plural(report.prompts, 'prompt')}, "
+            f"{plural(report.events, 'event')}, {plural(report.turns, 'turn')}"
             + (f"; {report.index_docs} vector index docs" if report.index_checked else ""))
     if report.verified:
         where = "SQLite, full-text" + (" and vector index" if report.index_checked else "")

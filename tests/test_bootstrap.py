@@ -218,8 +218,12 @@ def test_claude_recall_wrapper_before_the_environment_exists(tmp_path: Path, dat
     assert "the plugin's Python environment is being built in the background" in search.stderr
     status = subprocess.run([wrapper, "status"], env=env, capture_output=True, text=True, timeout=60)
     assert status.returncode == 0 and "observations  0" in status.stdout, status.stderr
-    doctor = subprocess.run([wrapper, "doctor"], env=env, capture_output=True, text=True, timeout=60)
+    linked = tmp_path / "local-bin" / "claude-recall"  # as the README says to link it
+    linked.parent.mkdir()
+    linked.symlink_to(wrapper)
+    doctor = subprocess.run([str(linked), "doctor"], env=env, capture_output=True, text=True, timeout=60)
     assert "plugin env" in doctor.stdout and "not built yet" in doctor.stdout, doctor.stdout
+    assert f"ln -s {wrapper} ~/.local/bin/claude-recall" in doctor.stdout
     (pdata / "bootstrap.failed").write_text("no network\n")
     failed = subprocess.run([wrapper, "search", "x"], env=env, capture_output=True, text=True, timeout=60)
     assert "failed to build" in failed.stderr and "bootstrap.log" in failed.stderr

@@ -233,6 +233,18 @@ def _env_state(config: str) -> str:
     return "; environment not built yet (the next Claude Code session builds it)"
 
 
+def check_shell_command() -> Check | None:
+    """Is ``claude-recall`` on the user's PATH? (Claude Code's Bash tool always has it.)"""
+    import shutil
+
+    root = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    if not root or os.environ.get("CLAUDECODE") or shutil.which("claude-recall"):
+        return None
+    wrapper = os.path.join(root, "bin", "claude-recall")
+    return Check("command", True, "claude-recall is not on your shell's PATH",
+                 f"ln -s {wrapper} ~/.local/bin/claude-recall", warn_only=True)
+
+
 def check_plugin_build() -> Check | None:
     """The plugin environment's build: a status line while it is missing, building or failed."""
     from ..capture import bootstrap
@@ -259,8 +271,7 @@ def checks(root: str, *, deep: bool = False) -> list[Check]:
         lambda: check_queue(root), lambda: check_provider(root), check_plugin,
     ]
     results = [step() for step in steps]
-    build = check_plugin_build()
-    results += [build] if build else []
+    results += [c for c in (check_plugin_build(), check_shell_command()) if c]
     results += check_plugin_env()
     if deep:
         results.append(check_index(root))

@@ -191,12 +191,22 @@ def _install(python: str, plugin_root: str) -> None:
                 handle.write("\n".join(UV_OVERRIDES) + "\n")
             subprocess.run([*pip, "install", "--quiet", "uv"], check=True)
             subprocess.run([python, "-m", "uv", "pip", "install", "--quiet", "--python", python,
-                            "--overrides", overrides, plugin_root], check=True)
+                            "--overrides", overrides, plugin_root], check=True, env=_uv_env())
             subprocess.run([*pip, "uninstall", "--quiet", "--yes", "uv"], check=False)
             return
         except (OSError, subprocess.CalledProcessError) as exc:
             log.warning(f"installing with uv failed ({exc}); installing with pip instead")
     subprocess.run([*pip, "install", "--quiet", plugin_root], check=True)
+
+
+def _uv_env() -> dict[str, str]:
+    """The environment for uv: the package index pip is told to use through the environment."""
+    env = dict(os.environ)
+    for pip_name, uv_name in (("PIP_INDEX_URL", "UV_INDEX_URL"),
+                              ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")):
+        if env.get(pip_name) and not env.get(uv_name):
+            env[uv_name] = env[pip_name]
+    return env
 
 
 def _switch(plugin_data: str, target: str) -> None:

@@ -227,3 +227,13 @@ def test_claude_recall_wrapper_before_the_environment_exists(tmp_path: Path, dat
     (pdata / "bootstrap.failed").write_text("no network\n")
     failed = subprocess.run([wrapper, "search", "x"], env=env, capture_output=True, text=True, timeout=60)
     assert "failed to build" in failed.stderr and "bootstrap.log" in failed.stderr
+
+
+def test_uv_is_given_the_index_pip_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recall_plugin.capture import bootstrap
+
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.delenv("UV_INDEX_URL", raising=False)
+    assert bootstrap._uv_env()["UV_INDEX_URL"] == "http://127.0.0.1:9/simple"
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:8/simple")  # uv's own setting wins
+    assert bootstrap._uv_env()["UV_INDEX_URL"] == "http://127.0.0.1:8/simple"

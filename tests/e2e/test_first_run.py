@@ -68,13 +68,6 @@ def tool_results(lines: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def stdlib_mcp_server() -> bool:
-    """True once the MCP server runs on the standard library (it then starts before the
-    plugin environment has any dependency, as in this offline install)."""
-    server = ROOT / "recall_plugin" / "mcpserver" / "server.py"
-    return server.exists() and "from mcp." not in server.read_text()
-
-
 def test_first_session_after_install_becomes_memory_without_another_session(tmp_path: Path) -> None:
     binary = require_claude()
     plugin = gated_plugin(tmp_path / "claude-recall")
@@ -140,8 +133,7 @@ def second_session(tmp_path: Path, api_url: str, env: dict[str, str],
     assert session["is_error"] is False
     sent = [r["body"] for r in script.requests if r["body"].get("tools")]
     assert sent and "Heron-first" in json.dumps(sent[0]), "session 2 must carry session 1's memory"
-    if stdlib_mcp_server():  # the MCP server needs the SDK until it runs on the standard library
-        assert MCP_SEARCH in json.dumps([t.get("name") for t in sent[0]["tools"]])
+    assert MCP_SEARCH in json.dumps([t.get("name") for t in sent[0]["tools"]])
     lines = transcript(claude, session["session_id"])
     assert not hook_attachments(lines, "hook_system_message")  # ready: nothing to say
     return session, lines

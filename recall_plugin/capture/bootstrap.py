@@ -74,9 +74,8 @@ def notice(state: str, plugin_data: str) -> str:
     log_file = os.path.join(plugin_data, "bootstrap.log")
     if state in ("started", "building"):
         return ("claude-recall (memory plugin): first start, building its Python environment in "
-                "the background (about a minute). This session is recorded now and turned into "
-                "memory as soon as the build finishes; the memory search tools come with the next "
-                "session.")
+                "the background (a few seconds to a minute). This session is recorded now and "
+                "turned into memory as soon as the build finishes.")
     if state == "backoff":
         return (f"claude-recall (memory plugin): building its Python environment failed (see "
                 f"{log_file}); it is retried at a session start after {RETRY_AFTER_FAILURE_S // 60}"

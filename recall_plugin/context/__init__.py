@@ -5,6 +5,10 @@ files), then one line saying how to get details through the MCP tools. Index fir
 demand: the whole thing stays within ``CLAUDE_RECALL_CONTEXT_MAX_CHARS`` (default 4,000; Claude
 Code shows only a preview past 10,000). A project without memory gets nothing.
 
+Recorded memory is data, not instructions: the notes are framed by ``frame.block`` (a titled,
+fenced block saying so, every field one neutral line), and records flagged as reading like
+instructions to the agent (``flagged``, migration 005_flags) are never injected.
+
 It runs inside the SessionStart hook, so it uses the standard library only and reads SQLite
 read-only with a short busy timeout: a busy or missing store means no context, never a wait.
 """
@@ -16,6 +20,7 @@ import sqlite3
 import sys
 
 from .. import fastjson, paths
+from . import frame
 
 FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
@@ -47,25 +52,24 @@ def open_readonly(data_dir: str) -> sqlite3.Connection | None:
 def _summaries(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT session_id, request, completed, learned, next_steps, updated_at FROM summaries"
-        " WHERE project = ? ORDER BY updated_at DESC LIMIT ?", (project, count)).fetchall()
+        " WHERE project = ? AND flagged = '' ORDER BY updated_at DESC LIMIT ?", (project, count)).fetchall()
 
 
 def _observations(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT id, created_at, type, title, files_modified, files_read FROM observations"
-        " WHERE project = ? ORDER BY created_at DESC, id DESC LIMIT ?", (project, count)).fetchall()
+        " WHERE project = ? AND flagged = '' ORDER BY created_at DESC, id DESC LIMIT ?", (project, count)).fetchall()
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(str(text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def summary_line(row: sqlite3.Row, budget: int) -> str:
-    parts = [f"asked: {row['request']}", f"done: {row['completed']}",
-             f"learned: {row['learned']}", f"next: {row['next_steps']}"]
-    body = "; ".join(p for p in parts if p.split(": ", 1)[1].strip())
-    return _clip(f"Session {str(row['updated_at'])[:10]} - {body}", budget)
+    parts = [("asked", row["request"]), ("done", row["completed"]), ("learned", row["learned"]),
+             ("next", row["next_steps"])]
+    body = "; ".join(f"{label}: {frame.field(value)}" for label, value in parts if frame.field(value))
+    return _clip(f"Session {frame.field(str(row['updated_at'])[:10])} - {body}", budget)
 
 
 def _files(row: sqlite3.Row) -> str:
@@ -75,13 +79,13 @@ def _files(row: sqlite3.Row) -> str:
         files = []
     if not isinstance(files, list):
         files = []
-    names = [os.path.basename(str(f)) for f in files[:3]]
+    names = [frame.field(os.path.basename(str(f)), 60) for f in files[:3]]
     return f" ({', '.join(names)})" if names else ""
 
 
 def observation_line(row: sqlite3.Row) -> str:
-    return _clip(f"#{row['id']} {str(row['created_at'])[:10]} {row['type']}: {row['title']}"
-                 f"{_files(row)}", 200)
+    return _clip(f"#{int(row['id'])} {frame.field(str(row['created_at'])[:10])} {frame.field(row['type'])}:"
+                 f" {frame.field(row['title'])}{_files(row)}", 200)
 
 
 def render(conn: sqlite3.Connection, project: str, observations: int, summaries: int,
@@ -91,21 +95,33 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
     obs_rows = _observations(conn, project, observations) if observations else []
     if not summary_rows and not obs_rows:
         return ""
-    lines = [f'# Memory of project "{project}" (claude-recall)']
+    lines: list[str] = []
     if summary_rows:
         lines.append("Latest sessions:")
         lines += ["- " + summary_line(row, max(200, max_chars // 4)) for row in summary_rows]
     if obs_rows:
         lines.append("Recent observations (newest first):")
-    footer = [FOOTER] if mcp_tools_usable() else []
-    used = sum(len(line) + 1 for line in [*lines, *footer])
+    footer = FOOTER if mcp_tools_usable() else ""
+    used = sum(len(line) + 1 for line in lines) + frame.overhead(project, footer)
     for row in obs_rows:
         line = observation_line(row)
         if used + len(line) + 1 > max_chars:
             break
         lines.append(line)
         used += len(line) + 1
-    return "\n".join([*lines, *footer])[:max_chars]
+    return framed(project, lines, max_chars, footer)
+
+
+def framed(project: str, lines: list[str], max_chars: int, footer: str = FOOTER) -> str:
+    """``lines`` in the recorded-notes block, then ``footer``, dropping trailing lines to stay
+    within ``max_chars``; "" when not even the frame fits (never a cut-off frame)."""
+    while True:
+        text = frame.block(project, lines, footer)
+        if len(text) <= max_chars:
+            return text
+        if not lines:
+            return ""
+        lines = lines[:-1]
 
 
 def for_project(data_dir: str, project: str, observations: int = 20, summaries: int = 1,

@@ -1,5 +1,11 @@
 """Write what one provider call produced: the call itself (always), then, in one transaction,
-the conversation turns, observations and summary together with the events marked done."""
+the conversation turns, observations and summary together with the events marked done.
+
+Forgetting wins every race: that transaction first checks that the batch's events all still
+exist and that their session was not forgotten. A ``forget`` that ran while the batch was at
+the provider leaves nothing to store (not even the conversation turns); events of the batch
+that a narrower forget left behind go back to pending, to be sent again without the rest.
+Records that read as instructions to the agent are stored flagged (``store.flags``)."""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..providers.base import Reply, Usage
+from .. import log
 from ..store.db import write
+from ..store.flags import observation_flag, summary_flag
 from .parse import Observation, ParsedReply, Summary
 from .work import Batch, now_iso, set_state
 
@@ -58,12 +66,13 @@ def _insert_observation(conn: sqlite3.Connection, batch: Batch, obs: Observation
     conn.execute(
         "INSERT INTO observations (session_id, project, prompt_number, type, title, subtitle,"
         " facts, narrative, concepts, files_read, files_modified, source_event_ids, batch_key,"
-        " input_tokens, output_tokens, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " input_tokens, output_tokens, created_at, flagged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (batch.session_id, batch.project, batch.prompt_number, obs.type, obs.title, obs.subtitle,
          json.dumps(list(obs.facts)), obs.narrative, json.dumps(list(obs.concepts)),
          json.dumps(list(obs.files_read)), json.dumps(list(obs.files_modified)),
          json.dumps(batch.event_ids), f"{batch.session_id}:{batch.event_ids[0]}-{batch.event_ids[-1]}",
-         tokens[0], tokens[1], now_iso()))
+         tokens[0], tokens[1], now_iso(),
+         observation_flag(obs.title, obs.subtitle, obs.narrative, obs.facts, obs.concepts)))
 
 
 def _upsert_summary(conn: sqlite3.Connection, batch: Batch, summary: Summary, usage: Usage) -> None:
@@ -71,27 +80,48 @@ def _upsert_summary(conn: sqlite3.Connection, batch: Batch, summary: Summary, us
     conn.execute(
         "INSERT INTO summaries (session_id, project, prompt_number, request, investigated,"
         " learned, completed, next_steps, notes, input_tokens, output_tokens, created_at,"
-        " updated_at, last_event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " updated_at, last_event_id, flagged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(session_id) DO UPDATE SET prompt_number = excluded.prompt_number,"
         " request = excluded.request, investigated = excluded.investigated,"
         " learned = excluded.learned, completed = excluded.completed,"
         " next_steps = excluded.next_steps, notes = excluded.notes,"
         " input_tokens = summaries.input_tokens + excluded.input_tokens,"
         " output_tokens = summaries.output_tokens + excluded.output_tokens,"
-        " updated_at = excluded.updated_at, last_event_id = excluded.last_event_id",
+        " updated_at = excluded.updated_at, last_event_id = excluded.last_event_id,"
+        " flagged = excluded.flagged",
         (batch.session_id, batch.project, batch.prompt_number, summary.request,
          summary.investigated, summary.learned, summary.completed, summary.next_steps,
          summary.notes, usage.input_tokens, usage.output_tokens, stamp, stamp,
-         batch.event_ids[-1]))
+         batch.event_ids[-1], summary_flag((summary.request, summary.investigated, summary.learned,
+                                            summary.completed, summary.next_steps, summary.notes))))
+
+
+def still_wanted(conn: sqlite3.Connection, batch: Batch) -> bool:
+    """Inside the storing transaction: are all the batch's events still there, and is its
+    session not forgotten? If not, the events that remain go back to pending."""
+    marks = ",".join("?" * len(batch.event_ids))
+    alive = conn.execute(f"SELECT count(*) FROM events WHERE id IN ({marks})", batch.event_ids).fetchone()[0]
+    forgotten = conn.execute("SELECT 1 FROM forgotten_sessions WHERE session_id = ?",
+                             (batch.session_id,)).fetchone() is not None
+    if alive == len(batch.event_ids) and not forgotten:
+        return True
+    if alive and not forgotten:
+        conn.execute(f"UPDATE events SET state = 'pending' WHERE id IN ({marks})", batch.event_ids)
+    log.info(f"session {batch.session_id[:8]}: events {batch.event_ids[0]}-{batch.event_ids[-1]} were"
+             f" forgotten while at the provider; its reply is not stored")
+    return False
 
 
 def complete(conn: sqlite3.Connection, batch: Batch, turn: tuple[str, str], reply: Reply,
-             provider: str, parsed: ParsedReply) -> None:
-    """Store everything the call produced and mark the batch done, atomically."""
+             provider: str, parsed: ParsedReply) -> bool:
+    """Store everything the call produced and mark the batch done, atomically. False (nothing
+    stored) when the batch's events were forgotten meanwhile."""
     parts = max(1, len(parsed.observations) + (1 if parsed.summary else 0))
     share = (reply.usage.input_tokens // parts, reply.usage.output_tokens // parts)
     marks = ",".join("?" * len(batch.event_ids))
     with write(conn):
+        if not still_wanted(conn, batch):
+            return False
         _append_turn(conn, batch, "user", turn[0], None, provider, turn[1])
         _append_turn(conn, batch, "assistant", reply.text, reply, provider)
         for obs in parsed.observations:
@@ -101,6 +131,7 @@ def complete(conn: sqlite3.Connection, batch: Batch, turn: tuple[str, str], repl
         conn.execute(f"UPDATE events SET state = 'done', last_error = NULL WHERE id IN ({marks})",
                      batch.event_ids)
         set_state(conn, "last_extractor_run", now_iso())
+    return True
 
 
 def tokens_since(conn: sqlite3.Connection, since: str, session_id: str | None = None) -> int:

@@ -180,9 +180,9 @@ class Extractor:
         call = self._record(provider, batch, started, len(window.messages), reply)
         for problem in parsed.problems:
             log.info(f"session {batch.session_id[:8]}: {problem}")
-        complete(self.conn, batch, turn, reply, provider.name, parsed)
-        self._count(batch, parsed.observations, call)
-        self._sync_index()
+        if complete(self.conn, batch, turn, reply, provider.name, parsed):  # False: forgotten meanwhile
+            self._count(batch, parsed.observations, call)
+            self._sync_index()
         return None
 
     def _sync_index(self) -> None:

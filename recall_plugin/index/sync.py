@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..store.barrier import held
 from ..store.db import write
 from . import IndexUnavailable, Progress, VectorIndex, docs
 
@@ -110,9 +111,10 @@ def embed_pending(conn: sqlite3.Connection, index: VectorIndex, progress: Progre
 def sync(conn: sqlite3.Connection, index: VectorIndex, progress: Progress | None = None) -> tuple[int, int]:
     """Bring ``index`` in step with SQLite: ``(added, removed)``. ``IndexUnavailable`` if the
     index fails midway (what was done stays recorded; the next sync goes on from there)."""
-    reconcile(conn, index)
-    removed = remove_gone(conn, index)
-    return embed_pending(conn, index, progress), removed
+    with held(conn):  # a forget waits for this sync, then verifies (store.barrier)
+        reconcile(conn, index)
+        removed = remove_gone(conn, index)
+        return embed_pending(conn, index, progress), removed
 
 
 def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | None = None) -> int:
@@ -120,9 +122,10 @@ def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | N
     from .chroma import open_chroma
 
     index = open_chroma(settings, recreate=True)
-    with write(conn):
-        conn.execute("DELETE FROM index_state")
-    return embed_pending(conn, index, progress)
+    with held(conn):
+        with write(conn):
+            conn.execute("DELETE FROM index_state")
+        return embed_pending(conn, index, progress)
 
 
 def status_line(settings: Settings, conn: sqlite3.Connection) -> str:

@@ -12,6 +12,14 @@ also the captured events. Conversation turns with the provider that rendered a r
 or produced a removed record go too (they quote it). The ``sessions`` row stays, holding no
 content, so that a backfill does not bring a forgotten session back.
 
+Forgetting wins every race. A forgotten session (``session_id``, or every session of a
+whole ``project``) is recorded in ``forgotten_sessions``: its events still queued in the spool
+are dropped at ingest, and a reply the provider sends later for it is not stored
+(``extract.results``). The removing transaction also takes what was stored after the plan was
+made from the planned events (or in a forgotten session), and the whole removal and its
+verification hold the forget barrier (``store.barrier``), so no index sync that read a removed
+row can land after the check.
+
 Afterwards the removed rowids are looked up again in the tables and in each FTS index (its
 ``_docsize`` shadow table, which the FTS ``delete`` command clears), and the removed doc ids
 in the vector index. The reason and the ids, never the content, go to the log.
@@ -22,12 +30,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import log
 from ..capture.privacy import redact_secrets
 from ..index import VectorIndex
 from ..search import fts_query
+from ..store.barrier import BarrierTimeout, held
 from ..store.db import write
 from . import ISO_DATE, drop_from_index, index_leftovers
 
@@ -56,6 +65,8 @@ class Plan:
     events: tuple[int, ...] = ()
     turns: tuple[int, ...] = ()
     items: tuple[Item, ...] = ()
+    sessions: tuple[str, ...] = ()  # forgotten whole: tombstoned, their late rows go too
+    horizon: tuple[int, int, int] = (0, 0, 0)  # max observation, summary, turn id when planned
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -118,8 +129,28 @@ def plan(conn: sqlite3.Connection, *, ids: Sequence[int | str] = (), query: str 
                          _select(conn, "summaries", filters, query, sums), [], [])
     prompts = _select(conn, "prompts", filters, query)
     events = _prompt_events(conn, prompts) if query else _select(conn, "events", filters, None)
-    return _complete(conn, _select(conn, "observations", filters, query),
-                     _select(conn, "summaries", filters, query), prompts, events)
+    chosen = _complete(conn, _select(conn, "observations", filters, query),
+                       _select(conn, "summaries", filters, query), prompts, events)
+    whole = None if query or since or until else (session_id, project)
+    return replace(chosen, sessions=_whole_sessions(conn, *whole) if whole else (),
+                   horizon=_horizon(conn))
+
+
+def _whole_sessions(conn: sqlite3.Connection, session_id: str | None, project: str | None) -> tuple[str, ...]:
+    """The sessions a session or project forget removes entirely."""
+    if session_id:
+        return (session_id,) if not project or conn.execute(
+            "SELECT 1 FROM events WHERE session_id = ? AND project != ? UNION ALL SELECT 1 FROM"
+            " sessions WHERE session_id = ? AND project != ?", (session_id, project) * 2
+        ).fetchone() is None else ()
+    return tuple(sorted({r[0] for table in ("sessions", "events", "observations", "summaries")
+                         for r in conn.execute(f"SELECT DISTINCT session_id FROM {table} WHERE project = ?",
+                                               (project,))}))
+
+
+def _horizon(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    return tuple(int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0])  # type: ignore[return-value]
+                 for t in ("observations", "summaries", "turns"))
 
 
 def _complete(conn: sqlite3.Connection, obs: list[int], sums: list[int], prompts: list[int],
@@ -204,9 +235,12 @@ def execute(conn: sqlite3.Connection, chosen: Plan, *, reason: str,
     """Remove exactly what ``chosen`` lists (a plan the user confirmed), verify, log."""
     if not reason or not reason.strip():
         raise ValueError("a reason is required to forget (it is logged with the ids removed)")
-    remove(conn, chosen)
-    problems = drop_from_index(conn, index, chosen.refs) if index is not None and chosen.refs else []
-    problems += verify(conn, chosen, index)
+    try:
+        with held(conn, exclusive=True):  # no index sync in flight while removing and checking
+            chosen, problems = _remove_and_verify(conn, chosen, index)
+    except BarrierTimeout as exc:
+        chosen, problems = _remove_and_verify(conn, chosen, index)
+        problems.append(f"an index sync was still running ({exc}): run the forget again to verify")
     report = ForgetReport(len(chosen.observations), len(chosen.summaries), len(chosen.prompts),
                           len(chosen.events), len(chosen.turns),
                           len(chosen.refs) if index is not None else 0, index is not None,
@@ -215,11 +249,47 @@ def execute(conn: sqlite3.Connection, chosen: Plan, *, reason: str,
     return report
 
 
-def remove(conn: sqlite3.Connection, chosen: Plan) -> None:
-    """Delete the planned rows in one transaction (FTS follows through its triggers)."""
+def _remove_and_verify(conn: sqlite3.Connection, chosen: Plan,
+                       index: VectorIndex | None) -> tuple[Plan, list[str]]:
+    chosen = remove(conn, chosen)
+    problems = drop_from_index(conn, index, chosen.refs) if index is not None and chosen.refs else []
+    return chosen, problems + verify(conn, chosen, index)
+
+
+def remove(conn: sqlite3.Connection, chosen: Plan) -> Plan:
+    """Delete the planned rows, and what was stored from them since the plan was made, in one
+    transaction (FTS follows through its triggers); tombstone forgotten sessions. Returns the
+    plan of everything removed."""
     with write(conn):
+        conn.executemany("INSERT OR IGNORE INTO forgotten_sessions (session_id, forgotten_at)"
+                         " VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                         [(s,) for s in chosen.sessions])
+        chosen = _with_late_rows(conn, chosen)
         for table in TABLES:
             list(_rows(conn, f"DELETE FROM {table} WHERE id IN ({{}})", chosen.rowids(table)))
+    return chosen
+
+
+def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
+    """``chosen`` plus rows of its forgotten sessions and rows made from its events that were
+    stored after it was planned (a reply that arrived meanwhile)."""
+    extra: dict[str, set[int]] = {table: set() for table in TABLES}
+    for session in chosen.sessions:
+        for table in TABLES:
+            extra[table].update(int(r[0]) for r in conn.execute(
+                f"SELECT id FROM {table} WHERE session_id = ?", (session,)))
+    events = set(chosen.events)
+    late = dict(zip(("observations", "summaries", "turns"), chosen.horizon, strict=True))
+    columns = {"observations": "source_event_ids", "summaries": "json_array(last_event_id)",
+               "turns": "event_ids"}
+    for table, after in late.items() if events else ():
+        extra[table].update(int(r[0]) for r in conn.execute(
+            f"SELECT id, {columns[table]} FROM {table} WHERE id > ?", (after,))
+            if events.intersection(json.loads(r[1] or "[]")))
+    if not any(extra.values()):
+        return chosen
+    merged = {table: tuple(sorted(set(chosen.rowids(table)) | extra[table])) for table in TABLES}
+    return replace(chosen, **merged)
 
 
 def verify(conn: sqlite3.Connection, chosen: Plan, index: VectorIndex | None) -> list[str]:
@@ -230,6 +300,10 @@ def verify(conn: sqlite3.Connection, chosen: Plan, index: VectorIndex | None) ->
     for table, stored, where in places:
         left = len(list(_rows(conn, f"SELECT id FROM {stored} WHERE id IN ({{}})", chosen.rowids(table))))
         problems += [f"{left} {table} rows still in {where}"] if left else []
+    for session in chosen.sessions:
+        left = sum(conn.execute(f"SELECT count(*) FROM {t} WHERE session_id = ?", (session,)).fetchone()[0]
+                   for t in TABLES)
+        problems += [f"{left} rows of forgotten session {session} still in SQLite"] if left else []
     if index is not None and chosen.refs:
         problems += index_leftovers(index, chosen.refs)
     return problems

@@ -4,7 +4,9 @@ A claimed segment is read line by line inside one write transaction. ``INSERT OR
 the natural key makes a replayed payload, a duplicated line or a re-read segment (after a
 crash between commit and delete) harmless. A line that is not a valid event is never
 dropped: it is copied to ``queue/corrupt.jsonl`` with its reason and logged. Ingestion also
-keeps ``sessions`` and ``prompts`` current.
+keeps ``sessions`` and ``prompts`` current. Events of a session the user forgot
+(``forgotten_sessions``) are dropped, counted as ``forgotten``: queued work never brings a
+forgotten session back.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ class IngestReport:
     inserted: int = 0
     duplicates: int = 0
     corrupt: int = 0
+    forgotten: int = 0  # lines of forgotten sessions, dropped
 
     def __add__(self, other: IngestReport) -> IngestReport:
         return IngestReport(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
-    def astuple(self) -> tuple[int, int, int, int, int]:
-        return (self.segments, self.lines, self.inserted, self.duplicates, self.corrupt)
+    def astuple(self) -> tuple[int, int, int, int, int, int]:
+        return (self.segments, self.lines, self.inserted, self.duplicates, self.corrupt, self.forgotten)
 
 
 def ingest(conn: sqlite3.Connection, data_dir: str) -> IngestReport:
@@ -56,7 +59,7 @@ def ingest(conn: sqlite3.Connection, data_dir: str) -> IngestReport:
 
 
 def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> IngestReport:
-    inserted = duplicates = lines = 0
+    inserted = duplicates = lines = forgotten = 0
     corrupt: list[dict[str, object]] = []
     with write(conn):
         for number, line in spool.read_lines(segment):
@@ -64,6 +67,8 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
             event, reason = parse_line(line)
             if event is None:
                 corrupt.append(_quarantined(segment, number, line, reason))
+            elif is_forgotten(conn, str(event["session_id"])):
+                forgotten += 1
             elif insert_event(conn, event):
                 inserted += 1
             else:
@@ -71,7 +76,14 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
     _keep_corrupt(queue_dir, corrupt)
     with contextlib.suppress(FileNotFoundError):  # another ingester finished it
         os.unlink(segment)
-    return IngestReport(1, lines, inserted, duplicates, len(corrupt))
+    if forgotten:
+        log.info(f"ingest: dropped {forgotten} queued event(s) of forgotten sessions")
+    return IngestReport(1, lines, inserted, duplicates, len(corrupt), forgotten)
+
+
+def is_forgotten(conn: sqlite3.Connection, session_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM forgotten_sessions WHERE session_id = ?",
+                        (session_id,)).fetchone() is not None
 
 
 def storable(value: object) -> object:

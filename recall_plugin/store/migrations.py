@@ -222,11 +222,37 @@ def m004_index_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def m005_flags(conn: sqlite3.Connection) -> None:
+    """Observations and summaries that read as instructions to the agent are flagged (a short
+    reason; '' for none), kept out of every injection and labelled everywhere else. Existing
+    rows are checked now."""
+    from .flags import backfill
+
+    script(conn, """
+    ALTER TABLE observations ADD COLUMN flagged TEXT NOT NULL DEFAULT '';
+    ALTER TABLE summaries ADD COLUMN flagged TEXT NOT NULL DEFAULT '';
+    """)
+    backfill(conn)
+
+
+def m005b_tombstones(conn: sqlite3.Connection) -> None:
+    """Sessions the user forgot: their events still queued in the spool are dropped at ingest,
+    so a forgotten session never comes back."""
+    script(conn, """
+    CREATE TABLE forgotten_sessions (
+        session_id   TEXT PRIMARY KEY,
+        forgotten_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_core", m001_core),
     ("002_fts", m002_fts),
     ("003_conversations", m003_conversations),
     ("004_index_state", m004_index_state),
+    ("005_flags", m005_flags),
+    ("005b_tombstones", m005b_tombstones),
 )
 
 

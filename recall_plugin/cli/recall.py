@@ -102,7 +102,8 @@ def run_search(args: argparse.Namespace) -> int:
 def line(hit: Hit) -> str:
     files = f"  ({', '.join(os.path.basename(f) for f in hit.files[:3])})" if hit.files else ""
     ref = f"#{hit.id}" if hit.kind == "observation" else f"sum:{hit.id}"
-    return f"{ref:<8} {hit.created_at[:10]} {hit.project:<16} {hit.type:<9} {hit.title}{files}"
+    flag = f"  [FLAGGED: reads as instructions ({hit.flagged}); not injected]" if hit.flagged else ""
+    return f"{ref:<8} {hit.created_at[:10]} {hit.project:<16} {hit.type:<9} {hit.title}{files}{flag}"
 
 
 def run_context(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from ..extract.parse import OBSERVATION_TYPES
 from ..extract.work import now_iso
 from ..index import VectorIndex
 from ..store.db import write
+from ..store.flags import observation_flag
 from . import update_index
 
 
@@ -48,10 +49,11 @@ def save_memory(conn: sqlite3.Connection, *, title: str, text: str, project: str
     row = (session_id or f"manual:{time.strftime('%Y-%m-%d', time.gmtime())}", project.strip(),
            type, _clean(title), _clean(text), json.dumps(_strings(concepts, "concepts")),
            json.dumps(_strings(files, "files")), now_iso())
+    flagged = observation_flag(row[3], "", row[4], [], row[5])
     with write(conn):
         cur = conn.execute(
             "INSERT INTO observations (session_id, project, type, title, narrative, concepts,"
-            " files_read, created_at) VALUES (?,?,?,?,?,?,?,?)", row)
+            " files_read, created_at, flagged) VALUES (?,?,?,?,?,?,?,?,?)", (*row, flagged))
     rowid = int(cur.lastrowid or 0)
     if index is not None:
         update_index(conn, index, f"save_memory (observation {rowid})")

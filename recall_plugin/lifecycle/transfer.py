@@ -41,9 +41,11 @@ from ..capture.privacy import scrub
 from ..extract.parse import OBSERVATION_TYPES
 from ..index import VectorIndex
 from ..store.db import write
+from ..store.flags import observation_flag, summary_flag
 from . import ISO_DATE, update_index
 
 CHUNK_LINES = 500
+FUTURE_SLACK_S = 86400  # a time beyond now plus a day is refused (it would sort first forever)
 # kind of each field: str, text (may be empty), list, int? (int or null), int, bool, type, time
 FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "observation": (("session_id", "str"), ("project", "str"), ("prompt_number", "int?"),
@@ -149,6 +151,8 @@ def _field(data: dict[str, object], name: str, kind: str) -> object:
         return EMPTY[kind]
     if not _valid(value, kind):
         raise BadRecord(f"field {name!r} is not {_expected(kind)}")
+    if kind in ("time", "time?"):
+        _check_time(name, str(value))
     if kind == "list":
         return [scrub(str(v))[0] for v in value] if isinstance(value, list) else []
     return scrub(value)[0] if kind in ("str", "text") and isinstance(value, str) else value
@@ -170,6 +174,25 @@ def _valid_text(value: str, kind: str) -> bool:
     if kind == "type":
         return value in OBSERVATION_TYPES
     return (kind == "text" or bool(value.strip())) and not any("\ud800" <= c <= "\udfff" for c in value)
+
+
+def _check_time(name: str, value: str) -> None:
+    """A real date (and time), not beyond now plus a day; else BadRecord saying which."""
+    import datetime as dt
+
+    text = value.strip()
+    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRecord(f"field {name!r} is {value[:40]!r}, not a real date and time"
+                        " (like 2026-01-31T12:00:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    latest = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=FUTURE_SLACK_S)
+    if moment > latest:
+        raise BadRecord(f"field {name!r} is {value[:40]!r}, in the future (more than a day from now):"
+                        " refused, it would be listed first forever")
 
 
 def _expected(kind: str) -> str:
@@ -220,6 +243,12 @@ def _insert(conn: sqlite3.Connection, kind: str, fields: dict[str, object]) -> b
         return False
     _register_session(conn, fields)
     row = {k: json.dumps(v) if isinstance(v, list) else v for k, v in fields.items()}
+    if kind == "observation":
+        row["flagged"] = observation_flag(*(fields[n] for n in ("title", "subtitle", "narrative",
+                                                                 "facts", "concepts")))
+    elif kind == "summary":
+        row["flagged"] = summary_flag(fields[n] for n in ("request", "investigated", "learned",
+                                                          "completed", "next_steps", "notes"))
     names = ", ".join(row)
     conn.execute(f"INSERT INTO {TABLES[kind]} ({names}) VALUES ({', '.join(':' + n for n in row)})",
                  row)

@@ -43,6 +43,7 @@ class Hit:
     files: tuple[str, ...]
     score: float
     matched: tuple[str, ...] = field(default=())  # "fts", "vector"
+    flagged: str = ""  # why it reads as an instruction to the agent ("" when it does not)
 
     @property
     def ref(self) -> str:
@@ -52,7 +53,7 @@ class Hit:
         return {"id": self.id, "kind": self.kind, "type": self.type, "title": self.title,
                 "subtitle": self.subtitle, "project": self.project, "session_id": self.session_id,
                 "created_at": self.created_at, "files": list(self.files),
-                "score": round(self.score, 6), "matched": list(self.matched)}
+                "score": round(self.score, 6), "matched": list(self.matched), "flagged": self.flagged}
 
 
 def fts_query(text: str, joiner: str = " OR ") -> str:
@@ -167,9 +168,9 @@ def _neg_time(stamp: str) -> tuple[int, ...]:
 
 
 OBS_COLUMNS = ("id, 'observation' AS kind, type, title, subtitle, project, session_id, created_at,"
-               " files_read, files_modified")
+               " files_read, files_modified, flagged")
 SUM_COLUMNS = ("id, 'summary' AS kind, 'summary' AS type, request AS title, completed AS subtitle,"
-               " project, session_id, created_at, '[]' AS files_read, '[]' AS files_modified")
+               " project, session_id, created_at, '[]' AS files_read, '[]' AS files_modified, flagged")
 
 
 def load_hits(conn: sqlite3.Connection, fused: dict[str, tuple[float, tuple[str, ...]]],
@@ -191,7 +192,7 @@ def load_hits(conn: sqlite3.Connection, fused: dict[str, tuple[float, tuple[str,
 def _hit(row: sqlite3.Row | tuple[object, ...], score: float, matched: tuple[str, ...]) -> Hit:
     files = tuple(dict.fromkeys(json.loads(str(row[9])) + json.loads(str(row[8]))))
     return Hit(int(str(row[0])), str(row[1]), str(row[2]), str(row[3]), str(row[4] or ""),
-               str(row[5]), str(row[6]), str(row[7]), files, score, matched)
+               str(row[5]), str(row[6]), str(row[7]), files, score, matched, str(row[10] or ""))
 
 
 def recent(conn: sqlite3.Connection, filters: Filters, limit: int) -> list[Hit]:

@@ -159,9 +159,13 @@
     return h("div", {}, para, toggle);
   }
 
+  // A record that reads as instructions to the agent: shown, labelled, never injected.
+  const flagBadge = (r) => (r.flagged ? h("span", { class: "flag-badge",
+    title: `Reads as instructions to the agent (${r.flagged}): kept as data, never injected`, text: "flagged" }) : null);
+
   function observationCard(o) {
     return h("article", { class: `card t-${o.type}`, dataset: { ref: refOf(o) } },
-      h("header", { class: "card-head" }, badge(o.type), h("h3", { class: "title", text: o.title })),
+      h("header", { class: "card-head" }, badge(o.type), flagBadge(o), h("h3", { class: "title", text: o.title })),
       o.subtitle ? h("p", { class: "subtitle", text: o.subtitle }) : null,
       (o.facts || []).length ? h("ul", { class: "facts" }, o.facts.map((f) => h("li", { text: f }))) : null,
       narrativeBlock(o.narrative),
@@ -172,7 +176,7 @@
 
   function summaryCard(s) {
     return h("article", { class: "card t-summary", dataset: { ref: refOf(s) } },
-      h("header", { class: "card-head" }, badge("summary"), h("h3", { class: "title", text: s.request || "Session summary" })),
+      h("header", { class: "card-head" }, badge("summary"), flagBadge(s), h("h3", { class: "title", text: s.request || "Session summary" })),
       h("dl", { class: "summary-parts" }, SUMMARY_PARTS.filter(([key]) => key !== "request" && s[key])
         .map(([key, label]) => [h("dt", { text: label }), h("dd", { text: s[key] })])),
       cardFooter(s));

@@ -165,7 +165,8 @@ def check_index(root: str) -> Check:
         line = index_status(conf, conn)
     finally:
         conn.close()
-    if line.startswith("mismatch"):
+    local_error = line.startswith("error") and conf.text("CLAUDE_RECALL_INDEX_MODE") == "local"
+    if line.startswith("mismatch") or local_error:  # a corrupt local folder: moved aside, rebuilt
         return Check("index", False, line, "run `claude-recall reindex` (or doctor --fix)",
                      repair=lambda: _reindex(root))
     return Check("index", True, line, warn_only=not line.startswith(("ok", "behind")))
@@ -176,7 +177,9 @@ def _reindex(root: str) -> str:
 
     conn = db.open_store(root)
     try:
-        return f"reindexed {reindex(conn, settings.load(root))} row(s)"
+        notes: list[str] = []
+        count = reindex(conn, settings.load(root), notice=notes.append)
+        return "; ".join([*notes, f"reindexed {count} row(s)"])
     finally:
         conn.close()
 

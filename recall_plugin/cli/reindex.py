@@ -1,7 +1,8 @@
 """``claude-recall reindex``: rebuild the vector index from the SQLite store.
 
 Drops the Chroma collection, recreates it for the current embedding model and embeds every
-observation and summary again. A progress bar on a terminal; plain progress lines otherwise.
+observation and summary again. A local index folder that cannot be used (corrupt, or a file in
+its place) is moved aside (kept) and rebuilt from scratch. A progress bar on a terminal; plain progress lines otherwise.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     conn = db.open_store(conf.data_dir)
     started = time.monotonic()
     try:
-        added = reindex(conn, conf, Progress(sys.stderr, sys.stderr.isatty()))
+        added = reindex(conn, conf, Progress(sys.stderr, sys.stderr.isatty()), notice=print)
     finally:
         conn.close()
     print(f"reindexed {added} document(s) in {time.monotonic() - started:.1f} s")

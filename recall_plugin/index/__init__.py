@@ -27,7 +27,8 @@ class IndexUnavailable(RecallError):
     """No vector index can be used now (the reason says why and what to do).
 
     ``kind``: "off", "model" (no usable model), "mismatch" (built with another model),
-    "unreachable" (server or cloud) or "error".
+    "unreachable" (server or cloud), "busy" (another process holds the local index's lock) or
+    "error" (on a local folder: likely corrupt; a rebuild moves it aside).
     """
 
     def __init__(self, message: str, *, kind: str = "error") -> None:
@@ -77,11 +78,12 @@ def sync_index(conn: sqlite3.Connection, settings: Settings,
 
 
 def reindex(conn: sqlite3.Connection, settings: Settings,
-            progress: Progress | None = None) -> int:
-    """Drop the collection, recreate it for the current model and embed every row again."""
+            progress: Progress | None = None, notice: Callable[[str], None] | None = None) -> int:
+    """Drop the collection, recreate it for the current model and embed every row again; a
+    corrupt local folder is moved aside first (``notice`` hears where)."""
     from .sync import rebuild
 
-    return rebuild(conn, settings, progress)
+    return rebuild(conn, settings, progress, notice)
 
 
 def index_status(settings: Settings, conn: sqlite3.Connection) -> str:

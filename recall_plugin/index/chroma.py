@@ -3,20 +3,24 @@
 The collection uses cosine distance, no embedding function of Chroma's (ours are always
 passed), and records the model id in its metadata: an index built with another model is
 refused until ``claude-recall reindex`` rebuilds it. Every Chroma failure surfaces as
-``IndexUnavailable``. On a local folder, writes hold ``<data dir>/chroma.lock`` (one writing
+``IndexUnavailable``. A local folder that cannot be opened or rebuilt (garbage in it, a file
+where the folder should be) is moved aside by ``move_aside`` (kept as
+``chroma.corrupt-<UTC time>``) so that a rebuild starts from an empty folder. On a local folder, writes hold ``<data dir>/chroma.lock`` (one writing
 process at a time) and a failed read is tried once more on a reopened client.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import IndexDoc, IndexUnavailable, VectorHit
-from .client import chroma_dir, connect, local, location
+from .client import _LOCALS, chroma_dir, connect, local, location
 from .embed import Embedder, load
 
 if TYPE_CHECKING:
@@ -93,7 +97,8 @@ class ChromaIndex:
                 yield
                 self.local.wrote()
         except Timeout as exc:
-            raise IndexUnavailable(f"{self.lock_path} held by another process for too long") from exc
+            raise IndexUnavailable(f"{self.lock_path} held by another process for too long",
+                                   kind="busy") from exc
 
     def _read(self, action: Callable[[Collection], T]) -> T:
         """Run a read; if it fails, once more on a reopened local client or, on a server, on
@@ -169,3 +174,43 @@ def open_chroma(settings: Settings, *, recreate: bool = False) -> ChromaIndex:
         raise IndexUnavailable("the vector index is off (CLAUDE_RECALL_INDEX_MODE=off)", kind="off")
     embedder = load(settings.text("CLAUDE_RECALL_EMBEDDING_MODEL_DIR"), settings.data_dir)
     return ChromaIndex(settings, embedder, recreate=recreate)
+
+
+def is_local(settings: Settings) -> bool:
+    return settings.text("CLAUDE_RECALL_INDEX_MODE") == "local"
+
+
+def move_aside(settings: Settings) -> str:
+    """Move the local Chroma folder (or whatever is in its place) aside, dropping this
+    process's client for it first; returns where it went ("" when there was nothing)."""
+    path = chroma_dir(settings)
+    held = _LOCALS.pop(path, None)
+    if held is not None and held.client is not None:
+        with contextlib.suppress(Exception):
+            held.client.close()
+    _forget_chroma_system(path)
+    if not os.path.lexists(path):
+        return ""
+    moved = f"{path}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    suffix = 0
+    while os.path.lexists(moved + (f".{suffix}" if suffix else "")):
+        suffix += 1
+    moved += f".{suffix}" if suffix else ""
+    os.replace(path, moved)
+    return moved
+
+
+def _forget_chroma_system(path: str) -> None:
+    """Chroma keeps one shared system per folder path in the process; drop the one of ``path``
+    so that a client opened there next starts afresh."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:
+        return
+    systems = getattr(SharedSystemClient, "_identifier_to_system", {})
+    counts = getattr(SharedSystemClient, "_identifier_to_refcount", {})
+    system = systems.pop(path, None)
+    counts.pop(path, None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()

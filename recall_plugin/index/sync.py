@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from .. import log
 from ..store.barrier import held
 from ..store.db import write
 from . import IndexUnavailable, Progress, VectorIndex, docs
@@ -117,8 +118,27 @@ def sync(conn: sqlite3.Connection, index: VectorIndex, progress: Progress | None
         return embed_pending(conn, index, progress), removed
 
 
-def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | None = None) -> int:
-    """Drop and recreate the collection for the current model, then embed every row."""
+def rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | None = None,
+            notice: Callable[[str], None] | None = None) -> int:
+    """Drop and recreate the collection for the current model, then embed every row. A local
+    folder that fails to open or rebuild (corrupt, or a file in its place) is moved aside
+    (kept; ``notice`` hears where) and the rebuild starts again in an empty folder."""
+    from .chroma import is_local, move_aside
+
+    try:
+        return _rebuild(conn, settings, progress)
+    except IndexUnavailable as exc:
+        if exc.kind != "error" or not is_local(settings):
+            raise
+        moved = move_aside(settings)
+        message = f"the vector index could not be used ({exc}); moved it to {moved} (kept) and rebuilt it"
+        log.warning(message)
+        if notice:
+            notice(message)
+    return _rebuild(conn, settings, progress)
+
+
+def _rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | None) -> int:
     from .chroma import open_chroma
 
     index = open_chroma(settings, recreate=True)

@@ -45,10 +45,12 @@ _DEST = (r"(?:https?://|ftp://|webhook|pastebin|\b(?:to|at)\s+(?:this|the|my|our
          r"(?:url|endpoint|server|address|host|inbox|e-?mail|channel|bucket|domain)\b|"
          r"\bto\s+[\w.-]+\.(?:com|net|org|io|xyz|ru|cn|example|site|dev)\b|[\w.+-]+@[\w-]+\.[\w.]+)")
 _FETCH = r"(?:curl|wget|fetch|iwr|invoke-webrequest|irm|invoke-restmethod|lwp-download|http)"
-_SHELL = r"(?:(?:sudo\s+)?(?:-\S+\s+)*(?:ba|z|da|k|fi)?sh|python[0-9.]*|perl|ruby|node|php|iex|invoke-expression|source)"
+_SHELL = (r"(?:(?:sudo\s+)?(?:-\S+\s+)*(?:ba|z|da|k|fi)?sh|python[0-9.]*|perl|ruby|node|php|iex|"
+          r"invoke-expression|source)")
 
-RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern, re.I | re.S)) for name, pattern in (
-    ("override", r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("override", r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+"
+                 r"(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
                  r"(?:previous|prior|earlier|above|preceding|former|existing|original|system|safety|other)?\s*"
                  r"(?:instructions?|prompts?|rules|directives|guidelines|guardrails|constraints|context)"),
     ("override", r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:system\s+)?instructions?\s*:"),
@@ -72,7 +74,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern
     ("remote-code", r"(?:\b(?:ba|z)?sh|source|\.)\s+<\(\s*(?:curl|wget)\b"),
     ("remote-code", r"\b(?:ba|z)?sh\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"),
     ("remote-code", r"\beval\s+[\"']?\$\(\s*(?:curl|wget)\b"),
-    ("remote-code", r"\b(?:iex|invoke-expression)\b[\s(]*(?:\(\s*)?(?:iwr|irm|invoke-webrequest|invoke-restmethod|"
+    ("remote-code", r"\b(?:iex|invoke-expression)\b[\s(]*(?:\(\s*)?"
+                    r"(?:iwr|irm|invoke-webrequest|invoke-restmethod|"
                     r"new-object\s+(?:system\.)?net\.webclient)"),
     ("remote-code", r"\.downloadstring\s*\("),
     ("remote-code", r"\bbase64\s+(?:-d|--decode|-D)\b[^\n]{0,200}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b"),
@@ -86,8 +89,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern
                      rf"-F\s*\S*=@|-T\s+|--upload-file\s+|<\s*)\S*(?:{_SECRET}|/etc/passwd|\.ssh/|\.aws/|\.kube/)"),
     ("exfiltration", r"\$\((?:env|printenv|cat\s+\S*(?:\.env|\.ssh/|\.aws/|id_rsa|\.netrc))\)[^\n]{0,200}"
                      r"|\b(?:env|printenv)\s*\|\s*(?:curl|wget|nc|ncat)\b"),
-    ("exfiltration", rf"\b(?:cat|type)\s+\S*(?:\.env|\.ssh/\S+|\.aws/credentials|id_rsa|\.netrc|\.npmrc|"
-                     rf"\.pypirc)\s*\|\s*(?:curl|wget|nc|ncat|netcat|mail)\b"),
+    ("exfiltration", r"\b(?:cat|type)\s+\S*(?:\.env|\.ssh/\S+|\.aws/credentials|id_rsa|\.netrc|\.npmrc|"
+                     r"\.pypirc)\s*\|\s*(?:curl|wget|nc|ncat|netcat|mail)\b"),
     ("standing-order", r"\b(?:at|on|upon|when|before|after)\s+(?:the\s+)?(?:start|beginning|begin)\s+of\s+"
                        r"(?:each|every|any|the\s+next|a\s+new|the|your)?\s*(?:new\s+)?(?:claude\s+)?session"
                        r"\s*[,:]?\s*(?:you\s+(?:must|should)\s+|please\s+|always\s+|first\s+)?"
@@ -98,10 +101,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern
     ("standing-order", r"\b(?:from\s+now\s+on|in\s+(?:every|all)\s+(?:future|later|subsequent)\s+sessions?|"
                        r"for\s+all\s+future\s+sessions?)\s*[,:]?\s*(?:you\s+|claude\s+|the\s+assistant\s+)?"
                        r"(?:must|should|always|never|will|do\s+not|don'?t)\b"),
-    ("standing-order", r"\b(?:before\s+(?:doing\s+)?anything\s+else|first\s+thing\s+(?:in|at)\s+(?:every|each|the\s+next)"
+    ("standing-order", r"\b(?:before\s+(?:doing\s+)?anything\s+else|"
+                       r"first\s+thing\s+(?:in|at)\s+(?:every|each|the\s+next)"
                        r"\s+session)\s*[,:]?\s*(?:you\s+must\s+|please\s+|always\s+)?"
                        r"(?:run|execute|fetch|download|install|curl|wget|source|send|post|eval)\b"),
-))
+)
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I | re.S)) for name, pattern in _PATTERNS)
 
 _INVISIBLE = dict.fromkeys(
     [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x206A),

@@ -64,7 +64,8 @@ def test_forget_during_a_provider_call_wins(data_dir: Path, tmp_path: Path, inde
     index, why = open_vector_index(settings.load(str(data_dir)))
     if index_mode == "local" and index is None:
         pytest.skip(f"no real vector index here: {why}")
-    with GatedModel() as model:
+    model = GatedModel()
+    with model:
         use_openrouter(data_dir, model.url)
         turn(project, "x1", "make retry back off", session=X)
         turn(project, "y1", "keep this session", session=Y, first=10)
@@ -107,7 +108,7 @@ def test_forget_during_a_provider_call_wins(data_dir: Path, tmp_path: Path, inde
 def test_forget_waits_for_an_index_sync_in_flight(data_dir: Path, tmp_path: Path) -> None:
     """While another process syncs the index (barrier held shared), forget neither removes nor
     verifies; it goes on once the sync is done."""
-    from recall_plugin.lifecycle.forget import forget
+    from recall_plugin.lifecycle.forget import ForgetReport, forget
     from recall_plugin.store.barrier import held
 
     project = tmp_path / "repo"
@@ -124,7 +125,7 @@ def test_forget_waits_for_an_index_sync_in_flight(data_dir: Path, tmp_path: Path
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert syncing.stdout is not None and syncing.stdin is not None
     assert syncing.stdout.readline().strip() == "held"
-    reports: list[object] = []
+    reports: list[ForgetReport] = []
     worker = threading.Thread(target=lambda: reports.append(
         forget(db(data_dir), session_id=X, reason="barrier test")))
     worker.start()
@@ -134,7 +135,7 @@ def test_forget_waits_for_an_index_sync_in_flight(data_dir: Path, tmp_path: Path
     syncing.stdin.flush()
     assert syncing.wait(30) == 0
     worker.join(60)
-    assert not worker.is_alive() and getattr(reports[0], "verified") is True
+    assert not worker.is_alive() and reports[0].verified is True
     assert left_of(data_dir, X)["observations"] == 0
     with held(db(data_dir), exclusive=True, wait_s=0):  # and it let go of the barrier
         pass

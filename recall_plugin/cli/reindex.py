@@ -2,7 +2,8 @@
 
 Drops the Chroma collection, recreates it for the current embedding model and embeds every
 observation and summary again. A local index folder that cannot be used (corrupt, or a file in
-its place) is moved aside (kept) and rebuilt from scratch. A progress bar on a terminal; plain progress lines otherwise.
+its place) is moved aside (kept) and rebuilt from scratch. A progress bar on a terminal; plain
+progress lines otherwise.
 """
 
 from __future__ import annotations

@@ -58,7 +58,8 @@ def _summaries(conn: sqlite3.Connection, project: str, count: int) -> list[sqlit
 def _observations(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT id, created_at, type, title, files_modified, files_read FROM observations"
-        " WHERE project = ? AND flagged = '' ORDER BY created_at DESC, id DESC LIMIT ?", (project, count)).fetchall()
+        " WHERE project = ? AND flagged = '' ORDER BY created_at DESC, id DESC LIMIT ?",
+        (project, count)).fetchall()
 
 
 def _clip(text: str, limit: int) -> str:

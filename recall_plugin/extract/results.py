@@ -13,8 +13,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from ..providers.base import Reply, Usage
 from .. import log
+from ..providers.base import Reply, Usage
 from ..store.db import write
 from ..store.flags import observation_flag, summary_flag
 from .parse import Observation, ParsedReply, Summary

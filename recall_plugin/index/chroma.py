@@ -5,8 +5,9 @@ passed), and records the model id in its metadata: an index built with another m
 refused until ``claude-recall reindex`` rebuilds it. Every Chroma failure surfaces as
 ``IndexUnavailable``. A local folder that cannot be opened or rebuilt (garbage in it, a file
 where the folder should be) is moved aside by ``move_aside`` (kept as
-``chroma.corrupt-<UTC time>``) so that a rebuild starts from an empty folder. On a local folder, writes hold ``<data dir>/chroma.lock`` (one writing
-process at a time) and a failed read is tried once more on a reopened client.
+``chroma.corrupt-<UTC time>``) so that a rebuild starts from an empty folder. On a local
+folder, writes hold ``<data dir>/chroma.lock`` (one writing process at a time) and a failed
+read is tried once more on a reopened client.
 """
 
 from __future__ import annotations
@@ -185,9 +186,10 @@ def move_aside(settings: Settings) -> str:
     process's client for it first; returns where it went ("" when there was nothing)."""
     path = chroma_dir(settings)
     held = _LOCALS.pop(path, None)
-    if held is not None and held.client is not None:
+    close = getattr(held.client, "close", None) if held is not None else None
+    if close is not None:
         with contextlib.suppress(Exception):
-            held.client.close()
+            close()
     _forget_chroma_system(path)
     if not os.path.lexists(path):
         return ""

@@ -289,7 +289,8 @@ def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
     if not any(extra.values()):
         return chosen
     merged = {table: tuple(sorted(set(chosen.rowids(table)) | extra[table])) for table in TABLES}
-    return replace(chosen, **merged)
+    return replace(chosen, observations=merged["observations"], summaries=merged["summaries"],
+                   prompts=merged["prompts"], events=merged["events"], turns=merged["turns"])
 
 
 def verify(conn: sqlite3.Connection, chosen: Plan, index: VectorIndex | None) -> list[str]:

@@ -51,7 +51,8 @@ def held(conn: sqlite3.Connection, *, exclusive: bool = False, wait_s: float = W
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise BarrierTimeout(f"{os.path.join(folder, LOCK_NAME)} held for over {wait_s:.0f} s") from None
+                    where = os.path.join(folder, LOCK_NAME)
+                    raise BarrierTimeout(f"{where} held for over {wait_s:.0f} s") from None
                 time.sleep(POLL_S)
         yield
     finally:

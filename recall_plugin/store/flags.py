@@ -21,10 +21,11 @@ SUMMARY_TEXT = ("request", "investigated", "learned", "completed", "next_steps",
 def _listed(value: object) -> list[str]:
     """A JSON list column (or an already decoded list) as strings."""
     if isinstance(value, str):
+        text = value
         try:
-            value = json.loads(value)
+            value = json.loads(text)
         except ValueError:
-            return [value]
+            return [text]
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return [] if value is None else [str(value)]

@@ -44,6 +44,7 @@ _SEND = r"(?:send|post|upload|e-?mail|exfiltrate|forward|leak|transmit|copy|pipe
 _DEST = (r"(?:https?://|ftp://|webhook|pastebin|\b(?:to|at)\s+(?:this|the|my|our|an?)?\s*"
          r"(?:url|endpoint|server|address|host|inbox|e-?mail|channel|bucket|domain)\b|"
          r"\bto\s+[\w.-]+\.(?:com|net|org|io|xyz|ru|cn|example|site|dev)\b|[\w.+-]+@[\w-]+\.[\w.]+)")
+_CLAUSE = r"(?:[^.\n]|\.(?=\S))"  # within one sentence (a dot inside ".env" or a URL does not end it)
 _FETCH = r"(?:curl|wget|fetch|iwr|invoke-webrequest|irm|invoke-restmethod|lwp-download|http)"
 _SHELL = (r"(?:(?:sudo\s+)?(?:-\S+\s+)*(?:ba|z|da|k|fi)?sh|python[0-9.]*|perl|ruby|node|php|iex|"
           r"invoke-expression|source)")
@@ -52,7 +53,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("override", r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+"
                  r"(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
                  r"(?:previous|prior|earlier|above|preceding|former|existing|original|system|safety|other)?\s*"
-                 r"(?:instructions?|prompts?|rules|directives|guidelines|guardrails|constraints|context)"),
+                 r"(?:instructions?|prompts?|rules|directives|guidelines|guidance|guardrails|constraints|"
+                 r"context|orders)"),
+    ("override", r"\b(?:system|admin|developer)\s+(?:override|mode\s+(?:on|enabled))\b|"
+                 r"\byour\s+(?:instructions|rules|guidelines)\s+(?:have|has)\s+(?:changed|been\s+updated)"),
+    ("override", r"\bas\s+(?:an?\s+|the\s+)?(?:ai|assistant|agent|claude|language\s+model)\b[^.\n]{0,20}"
+                 r"\byou\s+(?:must|should|need\s+to|have\s+to|are\s+to|will)\b"),
     ("override", r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:system\s+)?instructions?\s*:"),
     ("override", r"\byou\s+are\s+now\s+(?:a|an|in|the|no\s+longer|free|dan|unrestricted|jailbroken)\b"),
     ("override", r"</?\s*(?:system|system[-_]?(?:prompt|reminder|message)|instructions?|im_start|im_end|"
@@ -64,27 +70,35 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("agent-directive", rf"\b(?:tell|instruct|remind|make|order|ask)\s+{_AGENT}\s+to\b"),
     ("agent-directive", rf"^\W*{_AGENT}\s*[,:]\s*(?:please\s+)?[a-z]+"),
     ("bypass-user", r"\b(?:do\s+not|don'?t|never|without)\s+(?:ask(?:ing)?|tell(?:ing)?|inform(?:ing)?|"
-                    r"notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|mention(?:ing)?|consult(?:ing)?|"
+                    r"notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|mention(?:ing)?|consult(?:ing)?|bother(?:ing)?|"
+                    r"disturb(?:ing)?|involv(?:e|ing)|"
                     r"prompt(?:ing)?|check(?:ing)?\s+with|show(?:ing)?|confirm(?:ing)?\s+with)\s+"
                     r"(?:the\s+|this\s+|your\s+)?(?:user|human|developer|operator|owner)s?\b"),
+    ("bypass-user", r"\bignore\s+(?:the\s+|any\s+)?(?:user|human)'?s?\s+"
+                    r"(?:requests?|instructions?|wishes|objections?)"),
     ("bypass-user", r"\bwithout\s+(?:the\s+)?(?:user'?s?|human'?s?|developer'?s?)\s+"
                     r"(?:knowledge|consent|approval|permission|confirmation|noticing)"),
     ("bypass-user", r"\b(?:hide|conceal|keep)\s+(?:this|it|these\s+\w+)\s+(?:secret\s+)?from\s+the\s+user\b"),
     ("remote-code", rf"\b{_FETCH}\b[^|\n]{{0,300}}\|\s*{_SHELL}\b"),
     ("remote-code", r"(?:\b(?:ba|z)?sh|source|\.)\s+<\(\s*(?:curl|wget)\b"),
+    ("remote-code", r"\b(?:curl|wget)\b[^\n|]{0,200}(?:;|&&)\s*(?:sudo\s+)?"
+                    r"(?:chmod\s+\S*x\b|(?:ba|z)?sh\s+\S|"
+                    r"\./|/tmp/|python[0-9.]*\s+/tmp/)"),
     ("remote-code", r"\b(?:ba|z)?sh\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"),
     ("remote-code", r"\beval\s+[\"']?\$\(\s*(?:curl|wget)\b"),
     ("remote-code", r"\b(?:iex|invoke-expression)\b[\s(]*(?:\(\s*)?"
                     r"(?:iwr|irm|invoke-webrequest|invoke-restmethod|"
                     r"new-object\s+(?:system\.)?net\.webclient)"),
     ("remote-code", r"\.downloadstring\s*\("),
+    ("remote-code", r"\b(?:pipe|feed)\s+(?:it|that|this|them|the\s+\w+)\s+(?:in)?to\s+(?:sudo\s+)?"
+                    r"(?:(?:ba|z)?sh|bash|python[0-9.]*|node|perl|ruby|powershell)\b"),
     ("remote-code", r"\bbase64\s+(?:-d|--decode|-D)\b[^\n]{0,200}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b"),
     ("remote-code", r"\|\s*base64\s+(?:-d|--decode|-D)\s*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"),
     ("remote-code", r"\b(?:exec|eval)\s*\(\s*(?:base64\.b64decode|__import__\(\s*['\"]base64|"
                     r"(?:urllib\.request\.)?urlopen|requests\.get)"),
     ("remote-code", r"\bpowershell(?:\.exe)?\b[^\n]{0,60}\s-(?:e|enc|encodedcommand)\s+[a-z0-9+/=]{16,}"),
     ("remote-code", r"\bcertutil\b[^\n]{0,40}-urlcache\b"),
-    ("exfiltration", rf"\b{_SEND}\w*\b[^.\n]{{0,80}}{_SECRET}[^.\n]{{0,120}}{_DEST}"),
+    ("exfiltration", rf"\b{_SEND}\w*\b{_CLAUSE}{{0,80}}{_SECRET}{_CLAUSE}{{0,120}}{_DEST}"),
     ("exfiltration", rf"\b(?:curl|wget|nc|ncat|netcat)\b[^\n]{{0,200}}(?:-d\s*@|--data(?:-binary)?\s*@|"
                      rf"-F\s*\S*=@|-T\s+|--upload-file\s+|<\s*)\S*(?:{_SECRET}|/etc/passwd|\.ssh/|\.aws/|\.kube/)"),
     ("exfiltration", r"\$\((?:env|printenv|cat\s+\S*(?:\.env|\.ssh/|\.aws/|id_rsa|\.netrc))\)[^\n]{0,200}"
@@ -95,6 +109,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                        r"(?:each|every|any|the\s+next|a\s+new|the|your)?\s*(?:new\s+)?(?:claude\s+)?session"
                        r"\s*[,:]?\s*(?:you\s+(?:must|should)\s+|please\s+|always\s+|first\s+)?"
                        r"(?:run|execute|exec|fetch|download|install|curl|wget|source|load|open|call|send|post|eval)\b"),
+    ("standing-order", r"\b(?:(?:each|every)\s+time|whenever|when(?:ever)?)\s+(?:a|the|any)\s+(?:new\s+)?"
+                       r"(?:claude\s+)?session\s+(?:starts|begins|opens)\s*[,:]?\s*(?:you\s+(?:must|should)\s+|"
+                       r"please\s+|always\s+|first\s+)?(?:run|execute|exec|fetch|download|install|curl|wget|"
+                       r"source|send|post|upload|eval)\b"),
     ("standing-order", r"\b(?:at|on|upon)\s+(?:every\s+|each\s+)?(?:session[\s_-]?start|sessionstart|startup)"
                        r"\s*[,:]?\s*(?:you\s+(?:must|should)\s+|please\s+|always\s+|first\s+)?"
                        r"(?:run|execute|exec|fetch|download|install|curl|wget|source|load|call|send|post|eval)\b"),

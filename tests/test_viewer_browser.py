@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,20 @@ def test_without_the_token_link_a_browser_gets_401(browser: Any, page: Any, view
         assert fresh.cookies() == []
     finally:
         fresh.close()
+
+
+def test_a_flagged_record_shows_a_flagged_badge(page: Any, viewer: ViewerServer, data_dir: Path) -> None:
+    conn = open_store(str(data_dir))
+    with write(conn):
+        conn.execute("UPDATE observations SET flagged = 'remote-code' WHERE title = 'Bump requests to 2.32'")
+        [[rowid]] = conn.execute("SELECT id FROM observations WHERE flagged != ''").fetchall()
+    conn.close()
+    sign_in(page, viewer)
+    expect(page.locator("#cards .card")).to_have_count(7)
+    flagged = page.locator(f'#cards [data-ref="obs:{rowid}"] .flag-badge')
+    expect(flagged).to_have_text("flagged")
+    expect(flagged).to_have_attribute("title", re.compile(r"instructions to the agent \(remote-code\)"))
+    assert page.locator("#cards .flag-badge").count() == 1  # the clean records carry none
 
 
 def test_live_feed_search_and_settings(page: Any, viewer: ViewerServer, data_dir: Path) -> None:

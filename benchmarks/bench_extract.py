@@ -4,7 +4,9 @@ A session of 20 prompts and 220 tool calls (reads of real-sized files, edits, te
 failures, greps, writes) is captured through the real hook entry point, then extracted twice
 through a local OpenAI-compatible fake that answers like a model and counts what it is sent:
 once as claude-recall does it (events batched per turn, earlier turns resent as digests) and
-once naively (one call per event, full history), with the same window settings.
+once naively (one call per event, full history), with the same window settings. The batched
+run is repeated against a fake Anthropic Messages API that reports what Claude's prompt cache
+would read (``cache_read_input_tokens``), giving the share of input tokens read from the cache.
 Usage: ``python benchmarks/bench_extract.py [--prompts 20] [--tools-per-prompt 11]``.
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from extract_support import FakeModel  # noqa: E402
+from extract_support import FakeClaudeModel, FakeModel  # noqa: E402
 
 from recall_plugin import settings  # noqa: E402
 from recall_plugin.capture.hook import main as hook  # noqa: E402
@@ -97,10 +99,11 @@ def record_session(repo: Path, prompts: int, per_prompt: int) -> int:
     return tools
 
 
-def run(data_dir: Path, url: str, **values: str) -> dict[str, float]:
+def run(data_dir: Path, url: str, provider: str = "openrouter", **values: str) -> dict[str, float]:
     os.environ["CLAUDE_RECALL_DATA_DIR"] = str(data_dir)
-    for name, value in {"PROVIDER": "openrouter", "OPENROUTER_BASE_URL": url,
-                        "OPENROUTER_API_KEY": "sk-or-v1-" + "0" * 64, "FALLBACK_PROVIDER": "none",
+    upper = provider.upper()
+    for name, value in {"PROVIDER": provider, f"{upper}_BASE_URL": url,
+                        f"{upper}_API_KEY": "sk-or-v1-" + "0" * 64, "FALLBACK_PROVIDER": "none",
                         **values}.items():
         settings.set_value(str(data_dir), f"CLAUDE_RECALL_{name}", value)
     started = time.perf_counter()
@@ -109,8 +112,9 @@ def run(data_dir: Path, url: str, **values: str) -> dict[str, float]:
     extractor.close()
     wall = time.perf_counter() - started
     row = open_store(str(data_dir)).execute(
-        "SELECT count(*), sum(input_tokens), sum(output_tokens) FROM provider_calls").fetchone()
-    return {"calls": row[0], "input": row[1], "output": row[2], "wall": wall,
+        "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens)"
+        " FROM provider_calls").fetchone()
+    return {"calls": row[0], "input": row[1], "output": row[2], "cache_read": row[3], "wall": wall,
             "remaining": outcome.remaining}
 
 
@@ -124,23 +128,28 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=20)
     parser.add_argument("--tools-per-prompt", type=int, default=11)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, FakeModel() as model:
+    with tempfile.TemporaryDirectory() as tmp, FakeModel() as model, FakeClaudeModel() as claude:
         base = Path(tmp)
         (base / "repo" / "src").mkdir(parents=True)
         os.environ.update(CLAUDE_RECALL_DATA_DIR=str(base / "batched"), HOME=tmp,
                           CLAUDE_RECALL_AUTO_EXTRACT="false")
         tools = record_session(base / "repo", args.prompts, args.tools_per_prompt)
         shutil.copytree(base / "batched", base / "naive")
+        shutil.copytree(base / "batched", base / "claude")
         batched = run(base / "batched", model.url)
+        cached = run(base / "claude", claude.url, "claude")
         naive = run(base / "naive", model.url, BATCH_MAX_EVENTS="1", HISTORY_DIGESTS="false")
     print(f"one session: {args.prompts} prompts, {tools} tool calls; window 20 messages / 100,000 tokens")
     print(f"  {'scheme':<10} {'calls':>6} {'input tok':>12} {'output tok':>10} "
           f"{'in/tool call':>12} {'wall':>9}")
     report("batched", batched, tools)
     report("naive", naive, tools)
+    report("claude", cached, tools)
     ratio = batched["input"] / naive["input"]
     print(f"batched/naive input tokens: {ratio:.2f} (target <= 0.33); "
           f"{batched['input'] / tools:,.0f} input tokens per tool call (target < 3,000)")
+    print(f"Claude prompt cache: {cached['cache_read']:,} of {cached['input']:,} input tokens read "
+          f"from the cache ({cached['cache_read'] / cached['input']:.0%})")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,11 @@ class BadReplyError(TransientError):
     """The provider answered, but not with something usable (malformed body, empty text)."""
 
 
+class ContextOverflowError(ProviderError):
+    """The request is longer than the model's context: only a smaller request can help (the
+    extractor shrinks the window and retries at once, then falls back)."""
+
+
 class ConfigError(ProviderError):
     """Retrying cannot help until a setting changes: missing or invalid key (401/403), unknown
     model (404). The provider is paused until its settings change."""

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from fakes import FakeOpenAI, Recorded, Response
+from fakes import CachingAnthropicAPI, FakeOpenAI, Recorded, Response
 
 from recall_plugin import settings
 from recall_plugin.capture.hook import main as hook
@@ -83,7 +83,15 @@ def last_user_text(request: Recorded) -> str:
         content = body["messages"][-1]["content"]
     else:
         content = body["contents"][-1]["parts"][0]["text"]
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict))
     return content if isinstance(content, str) else json.dumps(content)
+
+
+def model_answer(text: str, n: int) -> str:
+    """What the fake models answer to a user turn: one observation, a summary when asked."""
+    files = re.findall(r"\] (?:Edit|Write) (\S+)", text)
+    return observation_xml(f"Observation {n}", files, "<summary>" in text)
 
 
 class FakeModel(FakeOpenAI):
@@ -91,11 +99,16 @@ class FakeModel(FakeOpenAI):
     titled after the request number, with usage that grows with what was sent."""
 
     def default(self, request: Recorded) -> Response:
-        text = last_user_text(request)
-        files = re.findall(r"\] (?:Edit|Write) (\S+)", text)
-        reply = observation_xml(f"Observation {len(self.requests)}", files, "<summary>" in text)
+        reply = model_answer(last_user_text(request), len(self.requests))
         sent = sum(len(m["content"]) for m in (request.body or {}).get("messages", []))
         return self.reply(reply, prompt_tokens=sent // 4, completion_tokens=len(reply) // 4)
+
+
+class FakeClaudeModel(CachingAnthropicAPI):
+    """``FakeModel`` on the Anthropic Messages API, reporting what the prompt cache would hold."""
+
+    def answer(self, request: Recorded) -> str:
+        return model_answer(last_user_text(request), len(self.requests))
 
 
 def db(data_dir: Path) -> sqlite3.Connection:

@@ -233,6 +233,65 @@ class FakeAnthropicAPI(FakeServer):
         text = " ".join(b.get("text", "") for b in blocks if b["type"] == "text")
         return self.message(text, model=body.get("model", "claude-fake"))
 
+
+class PromptCache:
+    """What Anthropic's prompt cache would report for a request, at ~4 characters a token.
+
+    The prompt is the system blocks, then every message block, in order. A block marked
+    ``cache_control`` writes the prefix ending there; a later request reads the longest prefix
+    written before that ends at one of its own block boundaries at or before its last marker
+    (Anthropic looks back from each marker). Returns (uncached input, cache read, cache write).
+    """
+
+    def __init__(self) -> None:
+        self.written: set[str] = set()
+
+    @staticmethod
+    def blocks(body: JSON) -> list[JSON]:
+        system = body.get("system") or []
+        out = [dict(b) for b in ([{"text": system}] if isinstance(system, str) else system)]
+        for message in body.get("messages", []):
+            content = message.get("content")
+            parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            out += [{"role": message.get("role"), **b} for b in parts]
+        return out
+
+    def account(self, body: JSON) -> tuple[int, int, int]:
+        raw = self.blocks(body)
+        marks = [i for i, b in enumerate(raw) if "cache_control" in b]
+        sizes = [len(str(b.get("text", ""))) // 4 for b in raw]
+        blocks = [json.dumps({k: v for k, v in b.items() if k != "cache_control"}, sort_keys=True)
+                  for b in raw]  # moving a marker does not change the cached content
+        prefixes = ["\n".join(blocks[: i + 1]) for i in range(len(blocks))]
+        last = marks[-1] if marks else -1
+        hit = max((i for i in range(last + 1) if prefixes[i] in self.written), default=-1)
+        read = sum(sizes[: hit + 1])
+        write = sum(sizes[hit + 1: last + 1])
+        self.written.update(prefixes[i] for i in marks)
+        return sum(sizes) - read - write, read, write
+
+
+class CachingAnthropicAPI(FakeAnthropicAPI):
+    """``FakeAnthropicAPI`` whose replies report the prompt cache a real API would use; the
+    text comes from ``answer(request)`` (by default, the script)."""
+
+    def __init__(self, script: Script | None = None) -> None:
+        super().__init__(script)
+        self.cache = PromptCache()
+
+    def answer(self, request: Recorded) -> str:
+        response = super().default(request)
+        assert isinstance(response.body, dict)
+        return str(response.body["content"][0]["text"])
+
+    def default(self, request: Recorded) -> Response:
+        body = request.body if isinstance(request.body, dict) else {}
+        text = self.answer(request)
+        with self.lock:
+            fresh, read, write = self.cache.account(body)
+        return self.message(text, model=body.get("model", "claude-fake"), input_tokens=fresh,
+                            output_tokens=len(text) // 4, cache_read=read, cache_write=write)
+
     def encode(self, request: Recorded, response: Response) -> tuple[bytes, str]:
         streams = isinstance(request.body, dict) and request.body.get("stream")
         if streams and response.status == 200 and isinstance(response.body, dict):

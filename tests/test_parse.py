@@ -135,7 +135,23 @@ CASES: dict[str, Case] = {
     "empty observation element": Case("<observation/>" + obs("Kept"), ("Kept",),
                                       problems=("no complete title",)),
     "extra summary ignored": Case(SUMMARY + SUMMARY, summary=True, problems=("only the first summary",)),
-    "bare summary text": Case("<summary>Did the thing.</summary>", summary=True, problems=("kept as notes",)),
+    "bare summary text": Case(obs("Kept") + "<summary>Did the thing.</summary>", ("Kept",),
+                              problems=("no field tags, ignored",)),
+    "think block drafts": Case("<think>Draft: <observation><type>bugfix</type><title>Draft"
+                               "</title></observation></think>" + obs("Real"), ("Real",)),
+    "lone closing think": Case("plan it first...</think>" + obs("After thought"), ("After thought",)),
+    "fenced xml": Case("Here you go:\n```xml\n" + GOOD + "\n```\nDone.",
+                       ("Fix retry storm in uploader",), clean=True),
+    "template echo": Case(obs("short, specific, searchable (max ~12 words)") + obs("Real one"),
+                          ("Real one",), problems=("template text",)),
+    "echoed summary fields": Case(obs("Kept") + "<summary><request>what the user asked for"
+                                  "</request><learned>what was learned</learned></summary>",
+                                  ("Kept",), problems=("summary: no real content",)),
+    "markup flood": Case(obs("Flood", extra="<narrative>" + "<div><span>x</span></div>" * 40
+                             + "</narrative>") + obs("Fine"), ("Fine",), problems=("mostly markup",)),
+    "echoed list items": Case(obs("Kept", extra="<concepts><concept>keyword</concept><concept>retry"
+                                                "</concept></concepts>"), ("Kept",),
+                              problems=("echoing the template",)),
     "empty summary + skip": Case("<summary></summary><skip_summary/>", skip=True,
                                  problems=("summary: empty",)),
 }
@@ -158,6 +174,11 @@ def test_table(case: Case) -> None:
 
 RAISES = {
     "empty": "",
+    "cut inside think": "<think>Let me look at the events. First the Read of",
+    "only reasoning": "<reasoning>The user edited retry.py</reasoning>",
+    "only a template echo": "<summary><request>what the user asked for</request>"
+                            "<investigated>what was looked at</investigated></summary>",
+    "tag-less summary only": "<summary>" + "<div>junk</div>" * 20 + "</summary>",
     "whitespace": " \n\t ",
     "prose only": "I looked at the events and found nothing of note.",
     "fields without a block": "<type>bugfix</type><title>No wrapper</title>",

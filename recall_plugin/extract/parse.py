@@ -23,6 +23,10 @@ per line (bullets and numbers removed); concepts and files also split on commas.
 de-duplicated in order; whitespace is normalised; fields are capped (title 200 chars,
 subtitle 300, narrative and each summary field 8,000, each list item 1,000, 30 items a list).
 
+Reasoning (``<think>``, ``<thinking>``, ``<reasoning>`` blocks) is removed first; a reply that
+ends inside one was cut off. Every record then passes ``sanity``: no template echoes, no
+markup floods, real content; a summary without field tags is not kept.
+
 Validation: obvious type synonyms are mapped (``fix`` -> ``bugfix``), other types reject the
 observation, as does a missing title; with ``known_paths``, a ``files_modified`` path the
 session never showed is dropped. Everything dropped or changed is described in ``problems``.
@@ -341,9 +345,17 @@ def _observation(text: str, block: _Span, n: int, paths: _PathCheck,
         problems.append(f"{label}: files_modified never seen in the session, dropped: {', '.join(unknown)}")
     texts = {name: _text_field(text, flds.get(name, []), name, label, problems)
              for name in ("subtitle", "narrative")}
-    return Observation(obs_type, title, texts["subtitle"], lists["facts"], texts["narrative"],
-                       lists["concepts"], lists["files_read"],
-                       tuple(path for path in lists["files_modified"] if path not in unknown))
+    obs = Observation(obs_type, title, texts["subtitle"], lists["facts"], texts["narrative"],
+                      lists["concepts"], lists["files_read"],
+                      tuple(path for path in lists["files_modified"] if path not in unknown))
+    from . import sanity  # it reads these records: imported here, not at module level
+
+    obs = sanity.clean_items(obs, problems, label)
+    why = sanity.check_observation(obs)
+    if why:
+        problems.append(f"{label}: {why}, observation rejected")
+        return None
+    return obs
 
 
 def _summary(text: str, block: _Span, problems: list[str]) -> Summary | None:
@@ -351,12 +363,14 @@ def _summary(text: str, block: _Span, problems: list[str]) -> Summary | None:
     values = {name: _text_field(text, flds.get(name, []), name, "summary", problems)
               for name in _SUMMARY_FIELDS}
     if not flds and text[block.start:block.end].strip():
-        problems.append("summary: no field tags, its text kept as notes")
-        values["notes"] = _cap(_block(text[block.start:block.end]), _SUMMARY_CAP, "summary: notes", problems)
+        problems.append("summary: no field tags, ignored")
+        return None
     if not any(values.values()):
         problems.append("summary: empty, ignored")
         return None
-    return Summary(**values)
+    from . import sanity
+
+    return sanity.check_summary(Summary(**values), problems)
 
 
 def _describe(block: _Span, n: int) -> str | None:
@@ -409,6 +423,12 @@ def parse_reply(text: str, *, known_paths: frozenset[str] = frozenset(), cwd: st
     try:
         # a reply cut mid-emoji can hold a lone surrogate: storable text only (U+FFFD instead)
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        from . import sanity
+
+        try:
+            text = sanity.strip_reasoning(text)
+        except sanity.CutInReasoning as exc:
+            raise ReplyParseError(f"truncated reply: {exc}") from None
         return _parse(text, known_paths, cwd, expect_summary)
     except ReplyParseError:
         raise

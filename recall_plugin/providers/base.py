@@ -10,8 +10,10 @@ retries are turned off so that no failure is ever retried twice over.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from ..settings import Settings
 
@@ -48,6 +50,7 @@ class Reply:
     text: str
     model: str
     usage: Usage = field(default_factory=Usage)
+    truncated: bool = False  # the output token limit cut it off (length, max_tokens, MAX_TOKENS)
 
 
 class Provider:
@@ -64,12 +67,34 @@ class Provider:
     def model(self) -> str:
         return self.settings.text(self.model_setting)
 
+    def setting(self, suffix: str) -> int:
+        return self.settings.number(f"CLAUDE_RECALL_{self.name.upper()}_{suffix}")
+
     @property
     def window(self) -> tuple[int, int]:
-        """(max context messages, max estimated tokens) for this provider."""
-        prefix = f"CLAUDE_RECALL_{self.name.upper()}"
-        return (self.settings.number(f"{prefix}_MAX_CONTEXT_MESSAGES"),
-                self.settings.number(f"{prefix}_MAX_TOKENS"))
+        """(max context messages, max estimated prompt tokens) for this provider: the token
+        budget, and never more than the context size less the output tokens asked for."""
+        room = self.setting("CONTEXT_TOKENS") - self.max_output_tokens
+        return self.setting("MAX_CONTEXT_MESSAGES"), max(256, min(self.setting("MAX_TOKENS"), room))
+
+    @property
+    def max_output_tokens(self) -> int:
+        return self.setting("MAX_OUTPUT_TOKENS")
+
+    @property
+    def base_url(self) -> str:
+        return ""
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one call may take: the provider's own setting, else the general one, or
+        CLAUDE_RECALL_LOCAL_TIMEOUT_S for a server on this machine (local models are slow)."""
+        own = self.setting("REQUEST_TIMEOUT_S")
+        if own:
+            return float(own)
+        general = "CLAUDE_RECALL_LOCAL_TIMEOUT_S" if is_loopback(self.base_url) else \
+            "CLAUDE_RECALL_REQUEST_TIMEOUT_S"
+        return float(self.settings.number(general))
 
     def unusable(self) -> str | None:
         """Why this provider cannot be called with the current settings, or None."""
@@ -82,3 +107,15 @@ class Provider:
 
     def close(self) -> None:
         """Release connections (the extractor calls it when settings change)."""
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (localhost, 127.0.0.0/8, ::1, 0.0.0.0)."""
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified

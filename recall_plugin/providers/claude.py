@@ -64,8 +64,8 @@ class ClaudeProvider(Provider):
         return self.settings.text(self.key_setting)
 
     @property
-    def timeout(self) -> float:
-        return float(self.settings.number("CLAUDE_RECALL_REQUEST_TIMEOUT_S"))
+    def base_url(self) -> str:
+        return self.settings.text("CLAUDE_RECALL_CLAUDE_BASE_URL")
 
     def cli_path(self) -> str | None:
         """The Claude Code binary to run when there is no key, or None."""
@@ -137,13 +137,15 @@ class ClaudeProvider(Provider):
         if not isinstance(content, list):
             raise BadReplyError("Anthropic answered without a message", provider=self.name)
         text = "".join(getattr(b, "text", "") for b in content if getattr(b, "type", None) == "text")
-        if not text.strip():
+        truncated = getattr(message, "stop_reason", None) == "max_tokens"  # thinking blocks: not text
+        if not text.strip() and not truncated:
             raise BadReplyError("Anthropic answered with no text", provider=self.name)
         usage = getattr(message, "usage", None)
         raw = {k: getattr(usage, k, 0) for k in ("input_tokens", "output_tokens", "cache_read_input_tokens",
                                                   "cache_creation_input_tokens")}
         model = getattr(message, "model", None)
-        return Reply(text, model if isinstance(model, str) and model else self.model, anthropic_usage(raw))
+        return Reply(text, model if isinstance(model, str) and model else self.model, anthropic_usage(raw),
+                     truncated)
 
     # -- the user's own Claude Code --------------------------------------------------------------
 
@@ -183,13 +185,14 @@ class ClaudeProvider(Provider):
                                 provider=self.name)
         if done.returncode != 0 or not result or result.get("is_error"):
             raise self._cli_error(done, result, text)
-        if not text.strip():
+        truncated = result.get("stop_reason") == "max_tokens"
+        if not text.strip() and not truncated:
             raise BadReplyError("the claude CLI answered with no text", provider=self.name)
         cost = result.get("total_cost_usd")
         models = result.get("modelUsage")
         model = next(iter(models), self.model) if isinstance(models, dict) and models else self.model
         usage = anthropic_usage(result.get("usage"), float(cost) if isinstance(cost, (int, float)) else None)
-        return Reply(text, str(model), usage)
+        return Reply(text, str(model), usage, truncated)
 
     def _cli_error(self, done: subprocess.CompletedProcess[bytes], result: dict[str, Any],
                    text: str) -> ProviderError:

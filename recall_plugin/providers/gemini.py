@@ -93,10 +93,16 @@ class GeminiProvider(HTTPProvider):
                    "Content-Type": "application/json"}
         data = self.post_json(self.url, headers, self.body(request))
         version = data.get("modelVersion")
-        return Reply(text=self.text_of(data), model=version if isinstance(version, str) and version
-                     else self.model, usage=usage_of(data.get("usageMetadata")))
+        text, truncated = self.text_of(data)
+        return Reply(text=text, model=version if isinstance(version, str) and version
+                     else self.model, usage=usage_of(data.get("usageMetadata")), truncated=truncated)
 
-    def text_of(self, data: JSONObject) -> str:
+    @property
+    def base_url(self) -> str:
+        return self.settings.text("CLAUDE_RECALL_GEMINI_BASE_URL")
+
+    def text_of(self, data: JSONObject) -> tuple[str, bool]:
+        """The text parts (``thought`` parts skipped), and whether MAX_TOKENS cut them off."""
         candidates = data.get("candidates")
         if not isinstance(candidates, list) or not candidates or not isinstance(candidates[0], dict):
             feedback = data.get("promptFeedback")
@@ -107,10 +113,10 @@ class GeminiProvider(HTTPProvider):
         texts = [p["text"] for p in parts or () if isinstance(p, dict) and isinstance(p.get("text"), str)
                  and not p.get("thought")]
         text = "".join(texts)
-        if not text.strip():
-            reason = candidates[0].get("finishReason")
+        reason = candidates[0].get("finishReason")
+        if not text.strip() and reason != "MAX_TOKENS":
             raise self.bad_reply(f"answered with no text{f' (finishReason {reason})' if reason else ''}")
-        return text
+        return text, reason == "MAX_TOKENS"
 
     def error_for(self, response: httpx.Response) -> ProviderError:
         error = error_object(response.text)

@@ -7,8 +7,11 @@
   ``retry_after`` from the ``Retry-After`` header (seconds or an HTTP date);
 * 401 and 403 -> ``ConfigError`` naming the provider's key setting;
 * 404 -> ``ConfigError`` naming the model setting and the model;
-* 400 and 422 -> ``ConfigError`` (no setting) unless the message is about the context length,
-  which only a smaller request can fix: then the plain ``ProviderError``; so are 413 and the rest.
+* 400, 413 and 422 about the context length (OpenAI's ``context_length_exceeded``, "maximum
+  context length", llama.cpp's "exceeds the available context size", Anthropic's "prompt is too
+  long", Gemini's "exceeds the maximum number of tokens") -> ``ContextOverflowError``: only a
+  smaller request can fix it; other 400 and 422 -> ``ConfigError`` (no setting); the rest
+  ``ProviderError``.
 
 ``HTTPProvider.post_json`` adds the transport side: timeouts and connection failures (a
 server that drops the connection included) -> ``TransientError``; a 200 whose body is not a
@@ -22,11 +25,11 @@ import math
 import re
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
-from ..errors import BadReplyError, ConfigError, ProviderError, TransientError
+from ..errors import BadReplyError, ConfigError, ContextOverflowError, ProviderError, TransientError
 from ..settings import Settings
 from .base import Provider
 
@@ -34,8 +37,9 @@ JSONObject = dict[str, Any]
 
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 _CONTEXT_WORDS = re.compile(
-    r"prompt is too long|context.?(length|window)|maximum context|too many tokens|"
-    r"input token count .* exceeds|reduce the length", re.IGNORECASE)
+    r"prompt is too long|context.?(length|window|size)|maximum context|too many tokens|"
+    r"input token count .* exceeds|exceeds the maximum number of tokens|reduce the length|"
+    r"exceed_context_size", re.IGNORECASE)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -75,7 +79,10 @@ def status_error(provider: Provider, label: str, status: int, *, detail: str = "
     if status == 404:
         return ConfigError(f"{label} does not know the model {provider.model!r} (404): check "
                            f"{provider.model_setting}{said}", setting=provider.model_setting, **kw)
-    if status in (400, 422) and not is_context_overflow(detail):
+    if status in (400, 413, 422) and is_context_overflow(detail):
+        return ContextOverflowError(f"{label} says the request is longer than the model's context "
+                                    f"({status}){said}", **kw)
+    if status in (400, 422):
         return ConfigError(f"{label} rejected the request ({status}){said}", **kw)
     return ProviderError(f"{label} refused the request ({status}){said}", **kw)
 
@@ -103,21 +110,24 @@ def error_object(text: str) -> dict[str, Any]:
 
 def error_detail(text: str) -> str:
     """The server's own message from an error body (``{"error": {"message": ...}}`` or
-    ``{"error": "..."}`` as Ollama says it), else the start of the text."""
+    ``{"error": "..."}`` as Ollama says it), else the start of the text; an error ``code`` or
+    ``type`` that says more (``context_length_exceeded``) is added in brackets."""
     error = _error_field(text)
     message = error.get("message") if isinstance(error, dict) else error
-    return (message if isinstance(message, str) else text.strip())[:300]
+    detail = (message if isinstance(message, str) else text.strip())[:300]
+    kinds = [error.get(k) for k in ("code", "type")] if isinstance(error, dict) else []
+    extra = [k for k in kinds if isinstance(k, str) and k and k not in detail]
+    return f"{detail} [{', '.join(extra)}]" if extra else detail
 
 
 class HTTPProvider(Provider):
-    """A provider speaking JSON over one ``httpx.Client`` (timeout: REQUEST_TIMEOUT_S)."""
+    """A provider speaking JSON over one ``httpx.Client`` (timeout: ``Provider.timeout``)."""
 
-    label: ClassVar[str]
+    label: str  # how messages name the service
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        timeout = float(settings.number("CLAUDE_RECALL_REQUEST_TIMEOUT_S"))
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.client = httpx.Client(timeout=self.timeout, follow_redirects=False)
 
     def close(self) -> None:
         self.client.close()
@@ -127,7 +137,9 @@ class HTTPProvider(Provider):
         try:
             response = self.client.post(url, headers=headers, json=body)
         except httpx.TimeoutException as exc:
-            raise TransientError(f"{self.label} timed out ({exc.__class__.__name__})",
+            raise TransientError(f"{self.label} timed out after {self.timeout:g} s "
+                                 f"({exc.__class__.__name__}): a slow model may need a longer "
+                                 f"CLAUDE_RECALL_{self.name.upper()}_REQUEST_TIMEOUT_S",
                                  provider=self.name) from exc
         except httpx.TransportError as exc:
             raise TransientError(f"{self.label} connection failed: {exc or exc.__class__.__name__}",

@@ -10,7 +10,8 @@ Request, exactly as the OpenRouter provider spec says::
     {"model": ..., "messages": [{"role": "system", ...}, ...], "temperature": 0.3, "max_tokens": 4096}
 
 (temperature and max_tokens come from the ``Request``, whose defaults are those values). The reply
-is ``choices[0].message.content``; usage is ``prompt_tokens``/``completion_tokens``, with
+is ``choices[0].message.content`` (reasoning fields, ``reasoning`` and ``reasoning_content``, are
+never read); ``finish_reason`` ``length`` marks it truncated; usage is ``prompt_tokens``/``completion_tokens``, with
 ``prompt_tokens_details.cached_tokens`` and OpenRouter's ``cost`` (USD) when present.
 A key is required only when the base URL is openrouter.ai.
 """
@@ -27,13 +28,17 @@ OPENROUTER_HOST = "openrouter.ai"
 
 class OpenRouterProvider(HTTPProvider):
     name = "openrouter"
-    label = "OpenRouter"
     key_setting = "CLAUDE_RECALL_OPENROUTER_API_KEY"
     model_setting = "CLAUDE_RECALL_OPENROUTER_MODEL"
 
     @property
-    def base_url(self) -> str:
+    def base_url(self) -> str:  # type: ignore[override]
         return self.settings.text("CLAUDE_RECALL_OPENROUTER_BASE_URL").rstrip("/")
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        """Errors name OpenRouter, or the server the base URL points at (a local model)."""
+        return "OpenRouter" if self.needs_key else f"the server at {self.base_url}"
 
     @property
     def needs_key(self) -> bool:
@@ -65,19 +70,23 @@ class OpenRouterProvider(HTTPProvider):
     def complete(self, request: Request) -> Reply:
         data = self.post_json(f"{self.base_url}/chat/completions", self.headers(), self.body(request))
         model = data.get("model")
-        return Reply(text=self.text_of(data), model=model if isinstance(model, str) and model else self.model,
-                     usage=usage_of(data.get("usage")))
+        text, truncated = self.text_of(data)
+        return Reply(text=text, model=model if isinstance(model, str) and model else self.model,
+                     usage=usage_of(data.get("usage")), truncated=truncated)
 
-    def text_of(self, data: JSONObject) -> str:
+    def text_of(self, data: JSONObject) -> tuple[str, bool]:
+        """The answer's text, and whether the output limit cut it off (then it may be empty:
+        a reasoning model can spend every token thinking)."""
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             detail = data.get("error")
             raise self.bad_reply(f"answered without choices{f': {detail}' if detail else ''}")
         message = choices[0].get("message")
         content = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(content, str) or not content.strip():
+        truncated = choices[0].get("finish_reason") == "length"
+        if not truncated and (not isinstance(content, str) or not content.strip()):
             raise self.bad_reply("answered with no text")
-        return content
+        return (content if isinstance(content, str) else ""), truncated
 
 
 def usage_of(raw: Any) -> Usage:

@@ -21,13 +21,28 @@ DEFAULT_SKIP_TOOLS = (
 )
 
 
-def _window(provider: str, label: str) -> tuple[Setting, Setting]:
+# (context size, max output tokens) by default: Claude's 200k window; Gemini 2.5's 1M, whose
+# thinking counts as output; a conservative 32k for OpenRouter and local OpenAI-compatible servers
+WINDOW_DEFAULTS = {"claude": (200_000, 4096), "gemini": (1_048_576, 8192), "openrouter": (32_768, 4096)}
+
+
+def _window(provider: str, label: str) -> tuple[Setting, ...]:
     prefix = f"CLAUDE_RECALL_{provider.upper()}"
+    context, output = WINDOW_DEFAULTS[provider]
     return (
         Setting(f"{prefix}_MAX_CONTEXT_MESSAGES", "int", 20, minimum=2, group=provider,
                 help=f"Max messages of the session's conversation history sent to {label}."),
         Setting(f"{prefix}_MAX_TOKENS", "int", 100_000, minimum=1000, group=provider,
-                help=f"Token budget safety limit for one {label} request (1 token ~ 4 chars)."),
+                help=f"Token budget safety limit for one {label} request (estimated: ~4 chars a "
+                     "token of prose, ~3 of code)."),
+        Setting(f"{prefix}_CONTEXT_TOKENS", "int", context, minimum=1024, group=provider,
+                help=f"Context size of the {label} model in tokens: a request never asks for "
+                     "more than this less the output tokens (set it to a local server's context)."),
+        Setting(f"{prefix}_MAX_OUTPUT_TOKENS", "int", output, minimum=256, group=provider,
+                help=f"Most tokens one {label} reply may have; a reply cut off there is not kept."),
+        Setting(f"{prefix}_REQUEST_TIMEOUT_S", "int", 0, minimum=0, group=provider,
+                help=f"Seconds one {label} call may take; 0: CLAUDE_RECALL_REQUEST_TIMEOUT_S, or "
+                     "CLAUDE_RECALL_LOCAL_TIMEOUT_S for a server on this machine."),
     )
 
 
@@ -105,6 +120,9 @@ PROVIDER = (
             group="provider", help="Provider used when the chosen one is unavailable; none: off."),
     Setting("CLAUDE_RECALL_REQUEST_TIMEOUT_S", "int", 60, minimum=1, group="provider",
             help="Seconds one provider call may take before it counts as a timeout."),
+    Setting("CLAUDE_RECALL_LOCAL_TIMEOUT_S", "int", 900, minimum=1, group="provider",
+            help="The same for a server on this machine (localhost, 127.0.0.1): local models "
+                 "can take minutes a call."),
 )
 
 EXTRACT = (
@@ -117,9 +135,10 @@ EXTRACT = (
             help="Most captured events sent to the provider in one turn."),
     Setting("CLAUDE_RECALL_BATCH_MAX_CHARS", "int", 24_000, minimum=1000, group="extract",
             help="Most characters of captured events sent in one turn."),
-    Setting("CLAUDE_RECALL_HISTORY_DIGESTS", "bool", True, group="extract",
-            help="Resend earlier turns of a session as one line per event (the model's own "
-                 "observations carry the detail); off: resend them in full."),
+    Setting("CLAUDE_RECALL_HISTORY_DIGESTS", "bool", False, group="extract",
+            help="Resend earlier turns of a session as one line per event: fewer tokens, but the "
+                 "last turn changes form, so prompt caches cover less; off: every request extends "
+                 "the previous one byte for byte (caches cover the whole history)."),
     Setting("CLAUDE_RECALL_BATCH_WAIT_S", "int", 60, minimum=0, group="extract",
             help="A session's events are sent once Claude finishes its turn, a batch is full, "
                  "or the newest event is this old."),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import pytest
+
 from recall_plugin.extract.render import StoredEvent, diff, known_paths, render_event
-from recall_plugin.extract.window import fit
+from recall_plugin.extract.window import estimate_tokens, fit
 from recall_plugin.providers.base import Message
 
 
@@ -18,18 +21,37 @@ def history(exchanges: int, size: int = 400) -> list[Message]:
 
 def test_message_limit_keeps_newest_exchanges_whole() -> None:
     window = fit("sys", history(15), Message("user", "new"), max_messages=20, max_tokens=10**6)
-    assert len(window.messages) == 19  # 9 exchanges + the new turn
+    # 9 exchanges fit; older ones go in steps of 6 exchanges (two thirds of the limit)
+    assert len(window.messages) == 19
     assert window.dropped == 12
     assert window.messages[0].content.startswith("u6") and window.messages[0].role == "user"
     assert window.messages[-2].content.startswith("a14") and window.messages[-1].content == "new"
+    later = fit("sys", history(16), Message("user", "new"), max_messages=20, max_tokens=10**6)
+    assert later.dropped == 24 and later.messages[0].content.startswith("u12")
+
+
+def test_the_history_sent_changes_only_when_a_step_is_dropped() -> None:
+    firsts = [fit("sys", history(n), Message("user", "new"), 20, 10**6).messages[0].content[:3]
+              for n in range(1, 25)]
+    changes = sum(1 for a, b in itertools.pairwise(firsts) if a != b)
+    assert changes <= 3  # 24 requests, the oldest message kept moved at most 3 times
+    assert all(len(fit("sys", history(n), Message("user", "new"), 20, 10**6).messages) <= 19
+               for n in range(25))
 
 
 def test_token_limit_drops_oldest_first() -> None:
-    # each exchange ~ 2 * 101 tokens; system + new ~ 2 tokens; budget 500 keeps 2 exchanges
+    # each exchange ~ 2 * 102 tokens; system + new ~ 2 tokens; budget 500 fits 2 exchanges
     window = fit("sys", history(5), Message("user", "new"), max_messages=20, max_tokens=500)
     assert [m.content[:2] for m in window.messages] == ["u3", "a3", "u4", "a4", "ne"]
     assert window.dropped == 6
     assert window.estimated_tokens <= 500
+
+
+def test_code_is_estimated_at_more_tokens_than_prose() -> None:
+    prose = "the uploader now waits for the retry after header before it tries again " * 20
+    code = "if (x[i] != y[j]) { z->a = b(c, d); } // e;\n" * 30
+    assert estimate_tokens(prose) == pytest.approx(len(prose) / 4, rel=0.1)
+    assert estimate_tokens(code) == pytest.approx(len(code) / 3, rel=0.05)
 
 
 def test_the_new_turn_is_always_sent_and_big_requests_are_flagged() -> None:

@@ -1,11 +1,17 @@
 """The extractor: one per data dir (a lock), short-lived, settings re-read for every batch.
 
-For each ready batch: pick the provider chain (the chosen provider, then the fallback), fit
-the session's stored conversation to the provider's window, call, parse, store. A transient
-failure (429, 5xx, timeout, connection) of one provider hands the same request, history
-included, to the fallback; if every provider fails the batch is retried later with
-exponential backoff. A configuration failure (no key, 401/403, unknown model) pauses that
-provider until its settings change. Budgets pause extraction without losing anything.
+For each ready batch: pick the provider chain (the chosen provider, then the fallback), fit the
+session's stored conversation to the provider's window, call, parse, store. A transient failure
+(429, 5xx, timeout, connection, a reply that is cut off or holds nothing usable) of one
+provider hands the same request, history included, to the fallback; if every provider fails the
+batch is retried later with exponential backoff. A request longer than the model's context is
+sent again at once with half the history budget (kept for the rest of the run), then falls back
+like any failure. A configuration failure (no key, 401/403, unknown model) pauses that provider
+until its settings change. Budgets pause extraction without losing anything.
+
+What the model said is not what is kept: the assistant turn stored is the parsed records,
+rendered compactly (``compact``), and a failed reply never enters the history. Each turn is
+stored in the form it is sent, so every request extends the previous one byte for byte.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .. import log, paths, settings
-from ..errors import ConfigError, ProviderError, TransientError
+from ..capture.privacy import scrub
+from ..errors import ConfigError, ContextOverflowError, ProviderError, TransientError
 from ..index import VectorIndex
 from ..providers import create
 from ..providers.base import Message, Provider, Reply, Request, Usage
@@ -26,10 +33,14 @@ from ..providers.pricing import estimate_cost
 from ..queue.ingest import ingest, storable
 from ..store.db import open_store
 from . import pauses, render, work
+from .compact import render_reply
 from .parse import ReplyParseError, parse_reply
 from .prompts import SYSTEM_PROMPT, user_turn
 from .results import Call, complete, record_call, tokens_since
-from .window import fit
+from .sanity import scrub_parsed
+from .window import estimate_tokens, fit
+
+MIN_HISTORY_BUDGET = 1024  # tokens: below this a context overflow is not retried
 
 
 @dataclass
@@ -89,6 +100,7 @@ class Extractor:
         self.index: VectorIndex | None = None
         self.index_failed = False
         self.said: set[str] = set()
+        self.budgets: dict[str, int] = {}  # provider -> token budget lowered by a context overflow
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, idle_s: float) -> Outcome:
@@ -134,10 +146,10 @@ class Extractor:
         if not chain:
             return False
         shown = [e for e in batch.events if e.kind != "session_start"]
-        turn = (user_turn(batch.session_id, batch.project, [render.render_event(e) for e in shown],
-                          batch.summarize),
-                user_turn(batch.session_id, batch.project, [render.digest_event(e) for e in shown],
-                          batch.summarize))
+        turn = (_clean(user_turn(batch.session_id, batch.project,
+                                 [render.render_event(e) for e in shown], batch.summarize)),
+                _clean(user_turn(batch.session_id, batch.project,
+                                 [render.digest_event(e) for e in shown], batch.summarize)))
         self.digests = conf.flag("CLAUDE_RECALL_HISTORY_DIGESTS")
         work.claim(self.conn, batch)
         error: TransientError | ProviderError | None = None
@@ -149,7 +161,7 @@ class Extractor:
                 self._pause_provider(conf, provider, error)
                 work.release(self.conn, batch)
                 return True
-            if not isinstance(error, TransientError):
+            if not isinstance(error, (TransientError, ContextOverflowError)):
                 break
             log.warning(f"{provider.name} failed ({error}); "
                         + ("falling back" if provider is not chain[-1] else "no fallback left"))
@@ -158,32 +170,58 @@ class Extractor:
 
     def _attempt(self, provider: Provider, batch: work.Batch,
                  turn: tuple[str, str]) -> ProviderError | None:
-        max_messages, max_tokens = provider.window
-        window = fit(SYSTEM_PROMPT, work.history(self.conn, batch.session_id, self.digests),
-                     Message("user", turn[0]), max_messages, max_tokens)
-        self._warn_window(batch, window.dropped, window.estimated_tokens, window.too_big)
         started = time.monotonic()
-        try:
-            reply = provider.complete(Request(SYSTEM_PROMPT, window.messages))
-        except ProviderError as exc:
-            self._record(provider, batch, started, len(window.messages), None, str(exc))
-            return exc
+        sent = self._call(provider, batch, turn[0])
+        if isinstance(sent, ProviderError):
+            self._record(provider, batch, started, 0, None, str(sent))
+            return sent
+        reply, messages = sent
         reply = replace(reply, text=str(storable(reply.text)))  # e.g. an emoji cut in half
         try:
+            if reply.truncated:
+                raise ReplyParseError(f"truncated reply: the output limit ({provider.max_output_tokens:,}"
+                                      f" tokens, CLAUDE_RECALL_{provider.name.upper()}_MAX_OUTPUT_TOKENS)"
+                                      " cut it off")
             parsed = parse_reply(reply.text, known_paths=render.known_paths(list(batch.events)),
                                  cwd=render.session_cwd(list(batch.events)),
                                  expect_summary=batch.summarize)
         except ReplyParseError as exc:
             error = f"unusable reply from {provider.name}: {exc}"
-            self._record(provider, batch, started, len(window.messages), reply, error)
+            self._record(provider, batch, started, messages, reply, error)
             return TransientError(error, provider=provider.name)
-        call = self._record(provider, batch, started, len(window.messages), reply)
+        call = self._record(provider, batch, started, messages, reply)
         for problem in parsed.problems:
             log.info(f"session {batch.session_id[:8]}: {problem}")
-        if complete(self.conn, batch, turn, reply, provider.name, parsed):  # False: forgotten meanwhile
+        parsed = scrub_parsed(parsed)
+        stored = replace(reply, text=render_reply(parsed))
+        if complete(self.conn, batch, turn, stored, provider.name, parsed):  # False: forgotten meanwhile
             self._count(batch, parsed.observations, call)
             self._sync_index()
         return None
+
+    def _call(self, provider: Provider, batch: work.Batch,
+              new_turn: str) -> tuple[Reply, int] | ProviderError:
+        """Send the windowed conversation; on a context overflow, once more at once with half
+        the token budget. The reply and the number of messages sent, or the error."""
+        max_messages, max_tokens = provider.window
+        budget = min(max_tokens, self.budgets.get(provider.name, max_tokens))
+        history = work.history(self.conn, batch.session_id, self.digests)
+        while True:
+            window = fit(SYSTEM_PROMPT, history, Message("user", new_turn), max_messages, budget)
+            self._warn_window(batch, window.dropped, window.estimated_tokens, window.too_big)
+            messages = tuple(Message(m.role, _clean(m.content)) for m in window.messages)
+            try:
+                reply = provider.complete(Request(SYSTEM_PROMPT, messages, provider.max_output_tokens))
+            except ContextOverflowError as exc:
+                smaller = min(budget, window.estimated_tokens) // 2
+                if smaller < MIN_HISTORY_BUDGET or len(messages) == 1:
+                    return exc
+                log.warning(f"{provider.name}: {exc}; retrying with a budget of {smaller:,} tokens")
+                budget = self.budgets[provider.name] = smaller
+                continue
+            except ProviderError as exc:
+                return exc
+            return reply, len(messages)
 
     def _sync_index(self) -> None:
         """Embed what this batch stored. The index is optional: without one, search runs on
@@ -252,8 +290,13 @@ class Extractor:
                         "MAX_TOKENS settings")
 
     def _limits(self, conf: settings.Settings) -> work.Limits:
+        """Batch limits; a batch always fits the chosen provider's window (a local model's
+        8k context holds far fewer events than BATCH_MAX_CHARS)."""
+        provider = self._provider(conf, conf.text("CLAUDE_RECALL_PROVIDER"))
+        room = min(provider.window[1], self.budgets.get(provider.name, provider.window[1]))
+        fits = 3 * max(512, room - estimate_tokens(SYSTEM_PROMPT) - 200)  # 3 chars a token: code
         return work.Limits(conf.number("CLAUDE_RECALL_BATCH_MAX_EVENTS"),
-                           conf.number("CLAUDE_RECALL_BATCH_MAX_CHARS"),
+                           min(conf.number("CLAUDE_RECALL_BATCH_MAX_CHARS"), fits),
                            conf.number("CLAUDE_RECALL_BATCH_WAIT_S"), self.drain)
 
     @staticmethod
@@ -354,3 +397,8 @@ class Extractor:
             return True
         pauses.lift(self.conn, scope)
         return False
+
+
+def _clean(text: str) -> str:
+    """Defence in depth: every text sent to a provider passes the capture's privacy filter again."""
+    return scrub(text)[0]

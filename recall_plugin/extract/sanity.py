@@ -103,7 +103,7 @@ def check_observation(obs: Observation) -> str | None:
 
 def clean_items(obs: Observation, problems: list[str], label: str) -> Observation:
     """Drop list items that echo the template or are mostly markup."""
-    changes = {}
+    changes: dict[str, object] = {}
     for name in ("facts", "concepts", "files_read", "files_modified"):
         items: tuple[str, ...] = getattr(obs, name)
         kept = tuple(i for i in items if not (is_placeholder(i) or mostly_markup(i)))
@@ -111,7 +111,7 @@ def clean_items(obs: Observation, problems: list[str], label: str) -> Observatio
             problems.append(f"{label}: {len(items) - len(kept)} {name} echoing the template or "
                             "markup dropped")
             changes[name] = kept
-    return replace(obs, **changes) if changes else obs
+    return replace(obs, **changes) if changes else obs  # type: ignore[arg-type]
 
 
 def check_summary(summary: Summary, problems: list[str]) -> Summary | None:
@@ -133,14 +133,17 @@ def _scrub_text(value: str) -> str:
     return scrub(value)[0]
 
 
+def _scrub_items(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_scrub_text(item) for item in items)
+
+
 def scrub_parsed(parsed: ParsedReply) -> ParsedReply:
     """Every text of every record through the privacy filter (defence in depth: the events
     were filtered at capture, but a model can reassemble what it was shown)."""
     observations = tuple(
-        replace(obs, **{f.name: (tuple(_scrub_text(v) for v in value) if isinstance(value, tuple)
-                                 else _scrub_text(value))
-                        for f in fields(Observation) if f.name != "type"
-                        for value in [getattr(obs, f.name)]})
+        Observation(obs.type, _scrub_text(obs.title), _scrub_text(obs.subtitle),
+                    _scrub_items(obs.facts), _scrub_text(obs.narrative), _scrub_items(obs.concepts),
+                    _scrub_items(obs.files_read), _scrub_items(obs.files_modified))
         for obs in parsed.observations)
     summary = parsed.summary
     if summary is not None:

@@ -10,9 +10,10 @@ Request, exactly as the OpenRouter provider spec says::
     {"model": ..., "messages": [{"role": "system", ...}, ...], "temperature": 0.3, "max_tokens": 4096}
 
 (temperature and max_tokens come from the ``Request``, whose defaults are those values). The reply
-is ``choices[0].message.content`` (reasoning fields, ``reasoning`` and ``reasoning_content``, are
-never read); ``finish_reason`` ``length`` marks it truncated; usage is ``prompt_tokens``/``completion_tokens``, with
-``prompt_tokens_details.cached_tokens`` and OpenRouter's ``cost`` (USD) when present.
+is ``choices[0].message.content`` (reasoning fields, ``reasoning`` and ``reasoning_content``,
+are never read); ``finish_reason`` ``length`` marks it truncated; usage is ``prompt_tokens`` /
+``completion_tokens``, with ``prompt_tokens_details.cached_tokens`` and OpenRouter's ``cost``
+(USD) when present.
 A key is required only when the base URL is openrouter.ai.
 """
 
@@ -32,7 +33,7 @@ class OpenRouterProvider(HTTPProvider):
     model_setting = "CLAUDE_RECALL_OPENROUTER_MODEL"
 
     @property
-    def base_url(self) -> str:  # type: ignore[override]
+    def base_url(self) -> str:
         return self.settings.text("CLAUDE_RECALL_OPENROUTER_BASE_URL").rstrip("/")
 
     @property

@@ -233,6 +233,12 @@ class FakeAnthropicAPI(FakeServer):
         text = " ".join(b.get("text", "") for b in blocks if b["type"] == "text")
         return self.message(text, model=body.get("model", "claude-fake"))
 
+    def encode(self, request: Recorded, response: Response) -> tuple[bytes, str]:
+        streams = isinstance(request.body, dict) and request.body.get("stream")
+        if streams and response.status == 200 and isinstance(response.body, dict):
+            return _stream(response.body), "text/event-stream"
+        return super().encode(request, response)
+
 
 class PromptCache:
     """What Anthropic's prompt cache would report for a request, at ~4 characters a token.
@@ -291,9 +297,3 @@ class CachingAnthropicAPI(FakeAnthropicAPI):
             fresh, read, write = self.cache.account(body)
         return self.message(text, model=body.get("model", "claude-fake"), input_tokens=fresh,
                             output_tokens=len(text) // 4, cache_read=read, cache_write=write)
-
-    def encode(self, request: Recorded, response: Response) -> tuple[bytes, str]:
-        streams = isinstance(request.body, dict) and request.body.get("stream")
-        if streams and response.status == 200 and isinstance(response.body, dict):
-            return _stream(response.body), "text/event-stream"
-        return super().encode(request, response)

@@ -21,7 +21,12 @@ from conftest import ROOT
 from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
 
 from recall_plugin import settings
-from recall_plugin.errors import BadReplyError, ConfigError, ProviderError, TransientError
+from recall_plugin.errors import (
+    BadReplyError,
+    ConfigError,
+    ContextOverflowError,
+    TransientError,
+)
 from recall_plugin.providers import NAMES, create
 from recall_plugin.providers import gemini as gemini_module
 from recall_plugin.providers.base import Message, Provider, Reply, Request, Usage
@@ -116,7 +121,8 @@ class Setup:
 def setup(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Setup]:
     kind: Kind = request.param
     with kind.fake() as fake:
-        provider = create(kind.name, kind.settings(data_dir, fake.url, CLAUDE_RECALL_REQUEST_TIMEOUT_S=1))
+        provider = create(kind.name, kind.settings(data_dir, fake.url, CLAUDE_RECALL_REQUEST_TIMEOUT_S=1,
+                                                     CLAUDE_RECALL_LOCAL_TIMEOUT_S=1))
         yield Setup(kind, fake, provider)
         provider.close()
 
@@ -196,9 +202,9 @@ def test_dropped_connection_is_transient(setup: Setup) -> None:
 
 
 def test_context_overflow_is_neither_config_nor_transient(setup: Setup) -> None:
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(ContextOverflowError) as caught:
         call(setup, setup.kind.error(400, "prompt is too long: 250000 tokens > 200000 maximum"))
-    assert type(caught.value) is ProviderError
+    assert not isinstance(caught.value, (ConfigError, TransientError))
 
 
 def test_other_bad_request_is_a_config_error_without_setting(setup: Setup) -> None:
@@ -408,7 +414,7 @@ def test_claude_sdk_request_caches_system_and_history_prefix(data_dir: Path) -> 
     assert sent.body["system"] == [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}]
     marked = [("cache_control" in m["content"][0]) for m in sent.body["messages"]]
     assert [m["role"] for m in sent.body["messages"]] == ["user", "assistant", "user"]
-    assert marked == [False, True, False]
+    assert marked == [False, False, True]  # the whole request: the next one extends it
     assert "temperature" not in sent.body and not sent.body.get("stream") and "tools" not in sent.body
     assert reply.usage == Usage(input_tokens=3600, output_tokens=50, cache_read_tokens=3000,
                                 cache_write_tokens=500)
@@ -543,7 +549,7 @@ def test_claude_cli_api_errors_and_timeouts_are_transient(real_cli: str, tmp_pat
         fake.push(FakeAnthropicAPI.error(529, "overloaded_error", "Overloaded"), Response(delay=3.0))
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url,
-                                              CLAUDE_RECALL_REQUEST_TIMEOUT_S=1))
+                                              CLAUDE_RECALL_LOCAL_TIMEOUT_S=1))
         with pytest.raises(TransientError) as overloaded:
             provider.complete(REQUEST)
         assert len(fake.requests) == 1  # the CLI's own retries are off

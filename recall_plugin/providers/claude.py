@@ -1,10 +1,10 @@
 """Claude: the Anthropic API through the ``anthropic`` SDK, or else the user's own Claude Code.
 
 **With a key** (CLAUDE_RECALL_CLAUDE_API_KEY, or ANTHROPIC_API_KEY): ``messages.create`` with SDK
-retries off, the system prompt as one cached text block, and the last assistant message before
-the new user turn marked ``cache_control`` too, so the stable conversation prefix is read from
-the prompt cache on the next turn. No ``temperature``: API version 2026-10-21 (sent by SDK
-2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL) points
+retries off, the system prompt as one cached text block, and the new user turn marked
+``cache_control`` too when there is history, so the whole request is read from the prompt
+cache by the next one (which extends it byte for byte). No ``temperature``: API version
+2026-10-21 (sent by SDK 2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL) points
 it elsewhere. SDK errors share every HTTP provider's status mapping (``http.status_error``).
 
 **Without a key**, when CLAUDE_RECALL_CLAUDE_CLI is ``auto`` (``claude`` on PATH, or in
@@ -210,8 +210,10 @@ class ClaudeProvider(Provider):
 
 
 def api_messages(messages: tuple[Message, ...]) -> list[MessageParam]:
-    """Messages API turns; the last assistant turn before the new user turn is a cache breakpoint."""
-    prefix_end = max((i for i, m in enumerate(messages[:-1]) if m.role == "assistant"), default=-1)
+    """Messages API turns; the new (last) turn is a cache breakpoint once there is history: every
+    request extends the previous one byte for byte, so the next request reads all of this one
+    from the cache, and writes only the reply and its own new turn."""
+    prefix_end = len(messages) - 1 if len(messages) > 1 else -1
     out: list[MessageParam] = []
     for i, message in enumerate(messages):
         block: TextBlockParam = {"type": "text", "text": message.content}

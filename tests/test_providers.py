@@ -430,7 +430,7 @@ def test_claude_sdk_through_the_anthropic_variables(data_dir: Path, monkeypatch:
         assert provider.complete(Request(SYSTEM, (Message("user", "only turn"),))).text == "OK"
         provider.close()
     assert "sk-ant-from-env-00000000" in json.dumps(fake.last.headers)
-    assert "cache_control" not in fake.last.body["messages"][0]["content"][0]  # no history prefix yet
+    assert "cache_control" in fake.last.body["messages"][0]["content"][0]  # the next request reads it
 
 
 # -- Claude through the user's own Claude Code -------------------------------------------------

@@ -47,6 +47,8 @@ def foreground(root: str) -> int:
               f"{plural(t.observations, 'observation')}, {t.input_tokens:,} input / "
               f"{t.output_tokens:,} output tokens, ${t.cost_usd:.4f}")
     if outcome.remaining:
+        for failure in dict.fromkeys(t.failures):  # every failed batch, once each
+            print(f"claude-recall: failed: {failure}", file=sys.stderr)
         print(f"claude-recall: {plural(outcome.remaining, 'event')} still pending: {outcome.reason}",
               file=sys.stderr)
         return 1

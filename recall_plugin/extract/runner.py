@@ -274,7 +274,7 @@ class Extractor:
         retry_after = error.retry_after if isinstance(error, TransientError) else None
         state = work.fail(self.conn, batch, message, conf.number("CLAUDE_RECALL_MAX_ATTEMPTS"),
                           conf.number("CLAUDE_RECALL_RETRY_BASE_S"), retry_after)
-        self.totals.failures.append(message)
+        self.totals.failures.append(f"session {batch.session_id[:8]}: {message}")
         if self.drain:
             self.skip.add(batch.session_id)  # one attempt per batch in a foreground run
         log.warning(f"batch of session {batch.session_id[:8]} {state}: {message}")

@@ -2,7 +2,7 @@
 
 **With a key** (CLAUDE_RECALL_CLAUDE_API_KEY, or ANTHROPIC_API_KEY): ``messages.create`` with SDK
 retries off, the system prompt as one cached text block, and the new user turn marked
-``cache_control`` too when there is history, so the whole request is read from the prompt
+``cache_control`` too, so the whole request is read from the prompt
 cache by the next one (which extends it byte for byte). No ``temperature``: API version
 2026-10-21 (sent by SDK 2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL) points
 it elsewhere. SDK errors share every HTTP provider's status mapping (``http.status_error``).
@@ -210,10 +210,10 @@ class ClaudeProvider(Provider):
 
 
 def api_messages(messages: tuple[Message, ...]) -> list[MessageParam]:
-    """Messages API turns; the new (last) turn is a cache breakpoint once there is history: every
-    request extends the previous one byte for byte, so the next request reads all of this one
-    from the cache, and writes only the reply and its own new turn."""
-    prefix_end = len(messages) - 1 if len(messages) > 1 else -1
+    """Messages API turns; the new (last) turn is a cache breakpoint: every request extends the
+    previous one byte for byte, so the next request reads all of this one from the cache, and
+    writes only the reply and its own new turn."""
+    prefix_end = len(messages) - 1
     out: list[MessageParam] = []
     for i, message in enumerate(messages):
         block: TextBlockParam = {"type": "text", "text": message.content}

@@ -4,6 +4,7 @@ output limit, slow replies, and a foreground run that goes on after a failed bat
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_each_request_extends_the_previous_one_byte_for_byte(data_dir: Path, pro
         assert extract(data_dir) == (0, None)
     sent = [r.body["messages"] for r in model.requests]
     assert len(sent) == 5 and len(sent[-1]) == 1 + 2 * 4 + 1  # system, 4 exchanges, new turn
-    for before, after in zip(sent, sent[1:], strict=False):
+    for before, after in itertools.pairwise(sent):
         assert json.dumps(after[:len(before)]) == json.dumps(before)
     # the assistant turns are the parsed records, rendered compactly, not the raw reply
     replies = [m["content"] for m in sent[-1] if m["role"] == "assistant"]
@@ -72,7 +73,7 @@ def test_claude_reads_all_but_the_newest_turn_from_its_prompt_cache(data_dir: Pa
     rows = db(data_dir).execute("SELECT input_tokens, cache_read_tokens FROM provider_calls"
                                 " ORDER BY id").fetchall()
     assert rows[0][1] == 0
-    for (prev_input, _), (_, read) in zip(rows, rows[1:], strict=False):
+    for (prev_input, _), (_, read) in itertools.pairwise(rows):
         assert read == prev_input  # the whole previous request came from the cache
 
 
@@ -130,7 +131,7 @@ def test_a_slow_local_server_gets_the_longer_local_timeout(data_dir: Path, proje
     with FakeModel() as model:
         # the general timeout would give up; a loopback server gets CLAUDE_RECALL_LOCAL_TIMEOUT_S
         use_openrouter(data_dir, model.url, REQUEST_TIMEOUT_S="1", LOCAL_TIMEOUT_S="30")
-        model.push(Response(delay=1.5, body=model.reply(model_answer("", 1)).body))
+        model.push(Response(delay=1.5, body=FakeOpenAI.reply(model_answer("", 1)).body))
         session(project, 1)
         assert extract(data_dir) == (0, None)
 

@@ -2,10 +2,10 @@
 
 **With a key** (CLAUDE_RECALL_CLAUDE_API_KEY, or ANTHROPIC_API_KEY): ``messages.create`` with SDK
 retries off, the system prompt as one cached text block, and the new user turn marked
-``cache_control`` too, so the whole request is read from the prompt
-cache by the next one (which extends it byte for byte). No ``temperature``: API version
-2026-10-21 (sent by SDK 2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL) points
-it elsewhere. SDK errors share every HTTP provider's status mapping (``http.status_error``).
+``cache_control`` too, so the whole request is read from the prompt cache by the next one
+(which extends it byte for byte). No ``temperature``: API version 2026-10-21 (sent by SDK
+2.x) rejects sampling parameters. CLAUDE_RECALL_CLAUDE_BASE_URL (or ANTHROPIC_BASE_URL)
+points it elsewhere. SDK errors share every HTTP provider's status mapping (``http.status_error``).
 
 **Without a key**, when CLAUDE_RECALL_CLAUDE_CLI is ``auto`` (``claude`` on PATH, or in
 ``~/.local/bin`` / ``~/.claude/local``) or a path: the user's own Claude Code runs headless, so

@@ -158,3 +158,21 @@ def test_foreground_extract_goes_on_after_a_failed_batch(data_dir: Path, project
     assert db(data_dir).execute("SELECT count(*) FROM observations WHERE session_id = ?",
                                 (OTHER,)).fetchone()[0] == 1
     assert "5e55a000" in out.err and "timed out" in out.err
+
+
+def test_status_and_doctor_say_when_extraction_runs_on_the_subscription(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recall_plugin.cli import doctor, status
+
+    configure(data_dir, PROVIDER="claude", FALLBACK_PROVIDER="none")
+    assert "subscription" not in status.render(status.gather(str(data_dir)))  # no CLI, no key
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "claude").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    shown = status.render(status.gather(str(data_dir)))
+    assert "runs on your Claude subscription" in shown and "(estimated)" in shown
+    assert "runs on your Claude subscription" in doctor.check_provider(str(data_dir)).detail
+    configure(data_dir, CLAUDE_API_KEY="sk-ant-api03-" + "k" * 40)  # a key: billed per token
+    assert "subscription" not in status.render(status.gather(str(data_dir)))

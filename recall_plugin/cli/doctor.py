@@ -314,7 +314,10 @@ def check_provider(root: str) -> Check:
                      "fix the setting the pause names (it lifts by itself when that setting "
                      "changes), or `claude-recall retry`")
     if usable:
-        return Check("provider", True, detail)
+        from ..providers import billing_note
+
+        billing = billing_note(settings.load(root))
+        return Check("provider", True, f"{detail}; {billing}" if billing else detail)
     if detail.startswith("not checked"):
         return Check("provider", True, detail, warn_only=True)
     fix = ("fill in the API key setting named above (claude-recall settings set KEY VALUE)"

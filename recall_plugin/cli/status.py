@@ -24,10 +24,14 @@ def gather(data_dir: str | None = None) -> stats.Status:
     """Ingest what the hooks spooled, then count. Works (read-only) if ingestion cannot."""
     conf = settings.load(data_dir)
     root = conf.data_dir
+    from ..providers import billing_note
+
     notes = [f"settings: {p}" for p in conf.problems]
     usable, provider = provider_state(conf)
     if not usable:  # the same words as doctor's provider check
         notes.append(f"provider: {provider}")
+    billing = billing_note(conf)
+    notes += [billing] if billing else []
     # an empty data dir stays empty: nothing to ingest, nothing to create
     writable = spool.count_lines(paths.queue_dir(root)) or os.path.exists(paths.db_file(root))
     conn = db.open_store(root) if writable else open_readable(root)
@@ -62,7 +66,7 @@ def render(status: stats.Status) -> str:
     ]
     usage = status.usage_today
     lines.append(f"today         {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} in / "
-                 f"{usage.get('output_tokens', 0):,} out tokens, ${usage.get('cost_usd', 0):.4f}")
+                 f"{usage.get('output_tokens', 0):,} out tokens, ${usage.get('cost_usd', 0):.4f} (estimated)")
     if status.last_error:
         lines.append(f"last error    {status.last_error}")
     lines += [f"paused        {p['reason']}" for p in status.paused]

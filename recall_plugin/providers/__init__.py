@@ -22,6 +22,22 @@ _CLASSES = {"claude": ("claude", "ClaudeProvider"), "gemini": ("gemini", "Gemini
             "openrouter": ("openrouter", "OpenRouterProvider")}
 
 
+def billing_note(settings: Settings) -> str | None:
+    """How the chosen provider's calls are billed, when that is not per token (the user's
+    Claude subscription through the claude CLI), for status, doctor and the viewer."""
+    name = settings.text("CLAUDE_RECALL_PROVIDER")
+    if name not in _CLASSES:
+        return None
+    try:
+        provider = create(name, settings)
+    except ImportError:  # before the plugin environment is built: nothing to say yet
+        return None
+    try:
+        return provider.billing()
+    finally:
+        provider.close()
+
+
 def create(name: str, settings: Settings) -> Provider:
     """A new provider instance; the caller closes it (``close()``) when done."""
     entry = _CLASSES.get(name)

@@ -96,6 +96,10 @@ class Provider:
             "CLAUDE_RECALL_REQUEST_TIMEOUT_S"
         return float(self.settings.number(general))
 
+    def billing(self) -> str | None:
+        """A note on how calls are billed when it is not per token with an API key, or None."""
+        return None
+
     def unusable(self) -> str | None:
         """Why this provider cannot be called with the current settings, or None."""
         if not self.settings.text(self.key_setting):

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from anthropic.types import AssistantMessageParam, MessageParam, TextBlockParam, UserMessageParam
 
 CLI_SETTING = "CLAUDE_RECALL_CLAUDE_CLI"
+SUBSCRIPTION = ("extraction runs on your Claude subscription through the claude CLI (no API key): "
+                "it counts as usage of your plan there; costs shown are estimates")
 NO_KEY = "no API key: set CLAUDE_RECALL_CLAUDE_API_KEY (or ANTHROPIC_API_KEY), or install the claude CLI"
 CLI_FLAGS = ("--tools", "", "--no-session-persistence", "--safe-mode", "--disable-slash-commands",
              "--strict-mcp-config")
@@ -81,6 +83,9 @@ class ClaudeProvider(Provider):
 
     def unusable(self) -> str | None:
         return None if self.key or self.cli_path() else NO_KEY
+
+    def billing(self) -> str | None:
+        return SUBSCRIPTION if not self.key and self.cli_path() else None
 
     def complete(self, request: Request) -> Reply:
         if self.key:

@@ -160,5 +160,7 @@ def status(request: Request) -> Response:
 def usage(request: Request) -> Response:
     viewer = viewer_of(request)
     days = int_param(request, "days", 14, 1, 366) or 14
+    from ..providers import billing_note
+
     with viewer.read() as conn:
-        return viewer.json(queries.usage(conn, days))
+        return viewer.json({**queries.usage(conn, days), "billing": billing_note(viewer.conf())})

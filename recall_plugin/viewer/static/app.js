@@ -471,8 +471,9 @@
     const usage = await getJSON("/api/usage", { days: 14 });
     const t = usage.totals; const d = usage.today;
     const tiles = [["Tokens (all time)", fmtShort(t.total_tokens)], ["Est. cost (all time)", fmtCost(t.cost_usd)],
-      ["Calls (all time)", fmtInt(t.calls)], ["Tokens today", fmtShort(d.total_tokens)], ["Cost today", fmtCost(d.cost_usd)]];
-    $("#usage-tiles").replaceChildren(...tiles.map(([label, v]) => h("div", { class: "tile" }, h("b", { text: v }), h("span", { text: label }))));
+      ["Calls (all time)", fmtInt(t.calls)], ["Tokens today", fmtShort(d.total_tokens)], ["Est. cost today", fmtCost(d.cost_usd)]];
+    $("#usage-tiles").replaceChildren(...tiles.map(([label, v]) => h("div", { class: "tile" }, h("b", { text: v }), h("span", { text: label }))),
+      ...(usage.billing ? [h("p", { class: "muted billing", text: usage.billing })] : []));
     $("#usage-chart").replaceChildren(stackedChart(usage));
     const cols = [["calls", "Calls", fmtInt], ["input_tokens", "Input", fmtInt], ["output_tokens", "Output", fmtInt],
       ["total_tokens", "Total", fmtInt], ["cost_usd", "Est. cost", fmtCost]];

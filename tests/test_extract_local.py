@@ -176,3 +176,32 @@ def test_status_and_doctor_say_when_extraction_runs_on_the_subscription(
     assert "runs on your Claude subscription" in doctor.check_provider(str(data_dir)).detail
     configure(data_dir, CLAUDE_API_KEY="sk-ant-api03-" + "k" * 40)  # a key: billed per token
     assert "subscription" not in status.render(status.gather(str(data_dir)))
+
+
+def test_every_request_passes_the_privacy_filter_again(data_dir: Path, project: Path) -> None:
+    secret = "sk-ant-api03-" + "Zq9" * 30 + "AA"
+    with FakeModel() as model:
+        use_openrouter(data_dir, model.url, OPENROUTER_MAX_OUTPUT_TOKENS="1234")
+        session(project, 1)
+        assert extract(data_dir) == (0, None)
+        conn = db(data_dir)  # a turn stored before the filter knew this kind of key
+        conn.execute("UPDATE turns SET content = content || ? WHERE role = 'user'", (f" key={secret}",))
+        conn.commit()
+        turn(project, "p2", "again", first=20)
+        assert extract(data_dir) == (0, None)
+    sent = json.dumps(model.requests[-1].body)
+    assert secret not in sent and "[REDACTED" in sent
+    assert model.requests[-1].body["max_tokens"] == 1234
+
+
+@pytest.mark.parametrize("message", [
+    "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens",
+    "the request exceeds the available context size, try increasing it",
+    "prompt is too long: 250000 tokens > 200000 maximum",
+    "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    "Input is too long [context_length_exceeded]"])
+def test_context_length_errors_are_recognised(message: str) -> None:
+    from recall_plugin.providers.http import is_context_overflow
+
+    assert is_context_overflow(message)
+    assert not is_context_overflow("messages: roles must alternate")

@@ -3,7 +3,7 @@
 A session of 20 prompts and 220 tool calls (reads of real-sized files, edits, test runs,
 failures, greps, writes) is captured through the real hook entry point, then extracted twice
 through a local OpenAI-compatible fake that answers like a model and counts what it is sent:
-once as claude-recall does it (events batched per turn, earlier turns resent as digests) and
+once as claude-recall does it (events batched per turn, each request extending the last) and
 once naively (one call per event, full history), with the same window settings. The batched
 run is repeated against a fake Anthropic Messages API that reports what Claude's prompt cache
 would read (``cache_read_input_tokens``), giving the share of input tokens read from the cache.

@@ -36,11 +36,12 @@ session never showed is dropped. Everything dropped or changed is described in `
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from .known import PathCheck, norm_path
 
 OBSERVATION_TYPES: tuple[str, ...] = ("bugfix", "feature", "refactor", "discovery", "decision", "change")
 _SYNONYMS: dict[str, str] = {
@@ -239,13 +240,8 @@ def _raw_items(text: str, fld: _Span, commas: bool) -> list[str]:
     return items
 
 
-def _norm_path(path: str) -> str:
-    path = path.strip().strip("`'\"").strip()
-    return posixpath.normpath(path) if path else ""
-
-
 def _list_field(text: str, flds: list[_Span], name: str, label: str, problems: list[str]) -> tuple[str, ...]:
-    clean: Callable[[str], str] = (lambda s: _norm_path(_inline(s))) if name.startswith("files") else _inline
+    clean: Callable[[str], str] = (lambda s: norm_path(_inline(s))) if name.startswith("files") else _inline
     items = [clean(raw) for fld in flds for raw in _raw_items(text, fld, name != "facts")]
     items = [item for item in items if item]
     unique = list(dict.fromkeys(items))
@@ -296,29 +292,6 @@ def _resolve_type(raw: str, label: str, problems: list[str]) -> str | None:
     return None
 
 
-class _PathCheck:
-    """Whether a path written by the model is one the session's events show."""
-
-    def __init__(self, known: frozenset[str], cwd: str) -> None:
-        self.cwd = _norm_path(cwd)
-        self.known = {p for p in map(_norm_path, known) if p}
-        self.known |= {self._resolve(p) for p in self.known if self.cwd}
-
-    def _resolve(self, path: str) -> str:
-        return posixpath.normpath(posixpath.join(self.cwd, path))
-
-    def allows(self, path: str) -> bool:
-        if not self.known or path in self.known:
-            return True
-        if posixpath.isabs(path):
-            return False
-        if self.cwd and self._resolve(path) in self.known:
-            return True
-        if "/" not in path or path.startswith("../"):
-            return False
-        return any(known.endswith("/" + path) for known in self.known)
-
-
 def _complete_text(text: str, block: _Span, flds: dict[str, list[_Span]], name: str, label: str,
                    problems: list[str]) -> str:
     """A required field; one left unfinished by a truncated reply counts as missing."""
@@ -328,7 +301,7 @@ def _complete_text(text: str, block: _Span, flds: dict[str, list[_Span]], name: 
     return _text_field(text, spans, name, label, problems)
 
 
-def _observation(text: str, block: _Span, n: int, paths: _PathCheck,
+def _observation(text: str, block: _Span, n: int, paths: PathCheck,
                  problems: list[str]) -> Observation | None:
     flds = _group(_spans(block.tags, _OBS_FIELDS, block.end))
     title = _complete_text(text, block, flds, "title", f"observation {n}", problems)
@@ -393,7 +366,7 @@ def _parse(text: str, known_paths: frozenset[str], cwd: str, expect_summary: boo
     problems: list[str] = []
     observations: list[Observation | None] = []
     summaries: list[Summary | None] = []
-    paths, counts = _PathCheck(known_paths, cwd), {"observation": 0, "summary": 0}
+    paths, counts = PathCheck(known_paths, cwd), {"observation": 0, "summary": 0}
     for block in blocks:
         counts[block.name] += 1
         if not block.closed and block.end == len(text):

@@ -139,7 +139,8 @@ def main() -> None:
         batched = run(base / "batched", model.url)
         cached = run(base / "claude", claude.url, "claude")
         naive = run(base / "naive", model.url, BATCH_MAX_EVENTS="1", HISTORY_DIGESTS="false")
-    print(f"one session: {args.prompts} prompts, {tools} tool calls; window 20 messages / 100,000 tokens")
+    print(f"one session: {args.prompts} prompts, {tools} tool calls; default windows "
+          "(14 messages; OpenRouter 32,768-token context, Claude 100,000-token budget)")
     print(f"  {'scheme':<10} {'calls':>6} {'input tok':>12} {'output tok':>10} "
           f"{'in/tool call':>12} {'wall':>9}")
     report("batched", batched, tools)

@@ -27,7 +27,7 @@ def test_defaults_match_the_spec(data_dir: Path) -> None:
     assert conf.problems == []
     assert conf["CLAUDE_RECALL_PROVIDER"] == "claude"
     assert conf["CLAUDE_RECALL_OPENROUTER_MODEL"] == "xiaomi/mimo-v2-flash:free"
-    assert conf["CLAUDE_RECALL_OPENROUTER_MAX_CONTEXT_MESSAGES"] == 20
+    assert conf["CLAUDE_RECALL_OPENROUTER_MAX_CONTEXT_MESSAGES"] == 14
     assert conf["CLAUDE_RECALL_OPENROUTER_MAX_TOKENS"] == 100_000
     assert conf["CLAUDE_RECALL_OPENROUTER_APP_NAME"] == "claude-recall"
     assert conf["CLAUDE_RECALL_OPENROUTER_SITE_URL"] == ""

@@ -21,20 +21,20 @@ def history(exchanges: int, size: int = 400) -> list[Message]:
 
 def test_message_limit_keeps_newest_exchanges_whole() -> None:
     window = fit("sys", history(15), Message("user", "new"), max_messages=20, max_tokens=10**6)
-    # 9 exchanges fit; older ones go in steps of 6 exchanges (two thirds of the limit)
-    assert len(window.messages) == 19
-    assert window.dropped == 12
-    assert window.messages[0].content.startswith("u6") and window.messages[0].role == "user"
+    # 9 exchanges fit; the kept part starts at a multiple of 9: exchanges 9 to 14
+    assert len(window.messages) == 13
+    assert window.dropped == 18
+    assert window.messages[0].content.startswith("u9") and window.messages[0].role == "user"
     assert window.messages[-2].content.startswith("a14") and window.messages[-1].content == "new"
     later = fit("sys", history(16), Message("user", "new"), max_messages=20, max_tokens=10**6)
-    assert later.dropped == 24 and later.messages[0].content.startswith("u12")
+    assert later.dropped == 18 and later.messages[0].content.startswith("u9")  # the same start
 
 
 def test_the_history_sent_changes_only_when_a_step_is_dropped() -> None:
     firsts = [fit("sys", history(n), Message("user", "new"), 20, 10**6).messages[0].content[:3]
               for n in range(1, 25)]
     changes = sum(1 for a, b in itertools.pairwise(firsts) if a != b)
-    assert changes <= 3  # 24 requests, the oldest message kept moved at most 3 times
+    assert changes == 2  # 24 requests: the oldest message kept moved twice (at 10 and 19)
     assert all(len(fit("sys", history(n), Message("user", "new"), 20, 10**6).messages) <= 19
                for n in range(25))
 

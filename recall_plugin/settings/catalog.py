@@ -30,7 +30,7 @@ def _window(provider: str, label: str) -> tuple[Setting, ...]:
     prefix = f"CLAUDE_RECALL_{provider.upper()}"
     context, output = WINDOW_DEFAULTS[provider]
     return (
-        Setting(f"{prefix}_MAX_CONTEXT_MESSAGES", "int", 20, minimum=2, group=provider,
+        Setting(f"{prefix}_MAX_CONTEXT_MESSAGES", "int", 14, minimum=2, group=provider,
                 help=f"Max messages of the session's conversation history sent to {label}."),
         Setting(f"{prefix}_MAX_TOKENS", "int", 100_000, minimum=1000, group=provider,
                 help=f"Token budget safety limit for one {label} request (estimated: ~4 chars a "

@@ -460,3 +460,10 @@ def test_the_untouched_valid_reply_parses_cleanly() -> None:
     parsed = guarded(VALID, expect_summary=True)
     assert parsed is not None and len(parsed.observations) == 2 and parsed.summary is not None
     assert parsed.observations[1].title == "Second & last" and has_problem(parsed, "'fix'", "'bugfix'")
+
+
+def test_code_in_a_narrative_is_not_taken_for_markup() -> None:
+    narrative = ("Header.tsx now renders <IconButton> instead of <Button>, and <Tooltip> wraps it; "
+                 "the <nav> keeps its aria-label.")
+    kept = only(obs("Icon buttons in the header", extra=f"<narrative>{narrative}</narrative>"))
+    assert kept.narrative == narrative

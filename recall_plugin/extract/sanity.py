@@ -20,8 +20,8 @@ from ..capture.privacy import scrub
 from .parse import Observation, ParsedReply, Summary
 from .prompts import SYSTEM_PROMPT
 
-MARKUP_SHARE = 0.4  # a field longer than MARKUP_MIN chars with more markup than this is junk
-MARKUP_MIN = 40
+MARKUP_SHARE = 0.6  # a field longer than MARKUP_MIN chars with more markup than this is junk
+MARKUP_MIN = 80
 _OPEN_RE = re.compile(r"<\s*(think|thinking|reasoning)(\s[^<>]*)?>", re.I)
 _MARKUP_RE = re.compile(r"<[^<>\n]{0,200}>|&#?\w{1,32};")
 _PLACEHOLDER_RE = re.compile(r"<(\w+)>([^<>]+)</\1>")

@@ -28,7 +28,7 @@ from ..capture.privacy import scrub
 from ..errors import ConfigError, ContextOverflowError, ProviderError, TransientError
 from ..index import VectorIndex
 from ..providers import create
-from ..providers.base import Message, Provider, Reply, Request, Usage
+from ..providers.base import Message, Provider, Reply, Request, Usage, window_of
 from ..providers.pricing import estimate_cost
 from ..queue.ingest import ingest, storable
 from ..store.db import open_store
@@ -292,8 +292,9 @@ class Extractor:
     def _limits(self, conf: settings.Settings) -> work.Limits:
         """Batch limits; a batch always fits the chosen provider's window (a local model's
         8k context holds far fewer events than BATCH_MAX_CHARS)."""
-        provider = self._provider(conf, conf.text("CLAUDE_RECALL_PROVIDER"))
-        room = min(provider.window[1], self.budgets.get(provider.name, provider.window[1]))
+        name = conf.text("CLAUDE_RECALL_PROVIDER")
+        budget = window_of(conf, name)[1]
+        room = min(budget, self.budgets.get(name, budget))
         fits = 3 * max(512, room - estimate_tokens(SYSTEM_PROMPT) - 200)  # 3 chars a token: code
         return work.Limits(conf.number("CLAUDE_RECALL_BATCH_MAX_EVENTS"),
                            min(conf.number("CLAUDE_RECALL_BATCH_MAX_CHARS"), fits),

@@ -72,10 +72,7 @@ class Provider:
 
     @property
     def window(self) -> tuple[int, int]:
-        """(max context messages, max estimated prompt tokens) for this provider: the token
-        budget, and never more than the context size less the output tokens asked for."""
-        room = self.setting("CONTEXT_TOKENS") - self.max_output_tokens
-        return self.setting("MAX_CONTEXT_MESSAGES"), max(256, min(self.setting("MAX_TOKENS"), room))
+        return window_of(self.settings, self.name)
 
     @property
     def max_output_tokens(self) -> int:
@@ -111,6 +108,16 @@ class Provider:
 
     def close(self) -> None:
         """Release connections (the extractor calls it when settings change)."""
+
+
+def window_of(settings: Settings, name: str) -> tuple[int, int]:
+    """(max context messages, max estimated prompt tokens) for provider ``name``: the token
+    budget, and never more than the context size less the output tokens asked for. (A
+    function: the extractor sizes batches with it without importing a provider's module.)"""
+    prefix = f"CLAUDE_RECALL_{name.upper()}"
+    room = settings.number(f"{prefix}_CONTEXT_TOKENS") - settings.number(f"{prefix}_MAX_OUTPUT_TOKENS")
+    return (settings.number(f"{prefix}_MAX_CONTEXT_MESSAGES"),
+            max(256, min(settings.number(f"{prefix}_MAX_TOKENS"), room)))
 
 
 def is_loopback(url: str) -> bool:

@@ -122,7 +122,7 @@ def setup(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Setup]:
     kind: Kind = request.param
     with kind.fake() as fake:
         provider = create(kind.name, kind.settings(data_dir, fake.url, CLAUDE_RECALL_REQUEST_TIMEOUT_S=1,
-                                                     CLAUDE_RECALL_LOCAL_TIMEOUT_S=1))
+                                                     CLAUDE_RECALL_LOCAL_TIMEOUT_S=6))  # CLI start-up under load
         yield Setup(kind, fake, provider)
         provider.close()
 
@@ -546,10 +546,10 @@ def test_claude_cli_api_errors_and_timeouts_are_transient(real_cli: str, tmp_pat
                                                           data_dir: Path) -> None:
     cli_login(tmp_path)
     with FakeAnthropicAPI() as fake:
-        fake.push(FakeAnthropicAPI.error(529, "overloaded_error", "Overloaded"), Response(delay=3.0))
+        fake.push(FakeAnthropicAPI.error(529, "overloaded_error", "Overloaded"), Response(delay=20.0))
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url,
-                                              CLAUDE_RECALL_LOCAL_TIMEOUT_S=1))
+                                              CLAUDE_RECALL_LOCAL_TIMEOUT_S=6))  # CLI start-up under load
         with pytest.raises(TransientError) as overloaded:
             provider.complete(REQUEST)
         assert len(fake.requests) == 1  # the CLI's own retries are off

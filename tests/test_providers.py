@@ -122,7 +122,7 @@ def setup(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Setup]:
     kind: Kind = request.param
     with kind.fake() as fake:
         provider = create(kind.name, kind.settings(data_dir, fake.url, CLAUDE_RECALL_REQUEST_TIMEOUT_S=1,
-                                                     CLAUDE_RECALL_LOCAL_TIMEOUT_S=6))  # CLI start-up under load
+                                                     CLAUDE_RECALL_LOCAL_TIMEOUT_S=1))
         yield Setup(kind, fake, provider)
         provider.close()
 

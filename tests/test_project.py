@@ -1,53 +1,149 @@
-"""Project identity from real git repositories and worktrees, overrides and opt-outs."""
+"""Project identity from real git repositories, worktrees and clones: unrelated repositories
+with the same folder name never share memory, a repository's own config cannot attach it to
+another project, joining is an explicit command, and old stores migrate without loss."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
-from recall_plugin.capture.project import git_root, resolve
+import pytest
+from conftest import HookRunner, load_payloads, spooled
+from extract_support import FakeModel, last_user_text, observation_xml, send, turn, use_openrouter
+from fakes import Recorded, Response
+
+from recall_plugin import identity
+from recall_plugin.capture.project import git_root, key, resolve
+from recall_plugin.extract.runner import Extractor
+from recall_plugin.search import Filters, search
+from recall_plugin.store import migrations
+from recall_plugin.store.db import connect, open_store
+from recall_plugin.store.projects import project_label
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
 
 
 def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "HOME": str(cwd),
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-                        "PATH": "/usr/bin:/bin"})
+                   env={**GIT_ENV, "HOME": str(cwd)})
 
 
-def make_repo(path: Path) -> Path:
+def make_repo(path: Path, remote: str = "") -> Path:
     (path / "src" / "deep").mkdir(parents=True)
     git("init", "-q", "-b", "main", cwd=path)
-    (path / "README").write_text("x")
+    (path / "README").write_text(str(path))
     git("add", ".", cwd=path)
-    git("commit", "-q", "-m", "init", cwd=path)
+    git("commit", "-q", "-m", f"init {path}", cwd=path)
+    if remote:
+        git("remote", "add", "origin", remote, cwd=path)
     return path
 
 
+class Model(FakeModel):
+    """One observation per request, titled with the session's prompt."""
+
+    def default(self, request: Recorded) -> Response:
+        text = last_user_text(request)
+        prompt = text.split("USER PROMPT #1: ", 1)[-1].split("\n", 1)[0]
+        return self.reply(observation_xml(prompt, [], "<summary>" in text))
+
+
+def extract(data_dir: Path) -> None:
+    extractor = Extractor(str(data_dir), drain=True)
+    try:
+        assert extractor.run(idle_s=0).remaining == 0
+    finally:
+        extractor.close()
+
+
+def context_of(run_hook: HookRunner, cwd: Path, **env: str) -> str:
+    [record] = [r for r in load_payloads("bash_inject") if r["event"] == "SessionStart"]
+    result = run_hook("SessionStart", dict(record["payload"], cwd=str(cwd)), **env)
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    return str(json.loads(out)["hookSpecificOutput"]["additionalContext"]) if out else ""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "recall_plugin", *args], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def remember(data_dir: Path, repo: Path, prompt: str, session: str) -> str:
+    """A real session in ``repo`` through the hooks and the extractor; its project id."""
+    turn(repo, "p1", prompt, session=session)
+    extract(data_dir)
+    row = open_store(str(data_dir)).execute(
+        "SELECT project FROM sessions WHERE session_id = ?", (session,)).fetchone()
+    return str(row[0])
+
+
+SESSION_A = "aaaaaaaa-0000-4000-8000-000000000001"
+SESSION_B = "bbbbbbbb-0000-4000-8000-000000000002"
+
+
+# -- identity ------------------------------------------------------------------------------
 def test_top_level_of_a_subfolder(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "shop-api")
     project = resolve(str(repo / "src" / "deep"))
-    assert (project.name, project.root, project.excluded) == ("shop-api", str(repo), False)
+    assert (project.id, project.display, project.root, project.excluded) == (
+        f"dir:{repo}", "shop-api", str(repo), False)
+    assert project.name == project.id == key(str(repo))  # callers filtering by .name get the id
 
 
 def test_worktree_maps_to_main_repository(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "shop-api")
     git("worktree", "add", "-q", str(tmp_path / "feature-x"), cwd=repo)
     assert git_root(str(tmp_path / "feature-x" / "src")) == str(repo)
-    assert resolve(str(tmp_path / "feature-x")).name == "shop-api"
+    worktree = resolve(str(tmp_path / "feature-x"))
+    assert (worktree.id, worktree.display) == (key(str(repo)), "shop-api")
 
 
-def test_not_a_repository_uses_the_folder(tmp_path: Path) -> None:
-    (tmp_path / "scratch").mkdir()
-    assert resolve(str(tmp_path / "scratch")).name == "scratch"
+def test_not_a_repository_uses_the_resolved_folder(tmp_path: Path) -> None:
+    (tmp_path / "one" / "scratch").mkdir(parents=True)
+    (tmp_path / "two" / "scratch").mkdir(parents=True)
+    os.symlink(tmp_path / "one" / "scratch", tmp_path / "link")
+    one = resolve(str(tmp_path / "one" / "scratch"))
+    assert (one.id, one.display) == (f"dir:{tmp_path / 'one' / 'scratch'}", "scratch")
+    assert key(str(tmp_path / "link")) == one.id
+    assert key(str(tmp_path / "two" / "scratch")) != one.id
 
 
-def test_config_file_and_setting_override(tmp_path: Path) -> None:
+def test_remote_urls_are_normalised() -> None:
+    same = ["git@github.com:Acme/App.git", "https://github.com/acme/app",
+            "ssh://git@github.com:22/acme/app.git/", "https://user:tok3n@github.com/acme/app.git",
+            "git://github.com/acme/app"]
+    assert {identity.normalize_remote(u) for u in same} == {"github.com/acme/app"}
+    assert identity.normalize_remote("https://git.example.org:8443/a/b") == "git.example.org:8443/a/b"
+    assert identity.normalize_remote("/srv/git/app") == identity.normalize_remote("file:///x") == ""
+    assert identity.normalize_remote("https://github.com/acme/app-fork") != "github.com/acme/app"
+
+
+def test_clones_of_one_repository_share_and_forks_do_not(tmp_path: Path) -> None:
+    origin = make_repo(tmp_path / "origin" / "app")
+    git("clone", "-q", str(origin), str(tmp_path / "copy"), cwd=tmp_path)
+    git("clone", "-q", str(tmp_path / "copy"), str(tmp_path / "copy-of-copy"), cwd=tmp_path)
+    assert key(str(tmp_path / "copy")) == key(str(tmp_path / "copy-of-copy")) == key(str(origin))
+    one = make_repo(tmp_path / "one" / "app", remote="git@github.com:acme/app.git")
+    two = make_repo(tmp_path / "two" / "checkout", remote="https://github.com/Acme/app")
+    fork = make_repo(tmp_path / "three" / "app", remote="https://github.com/someone/app")
+    assert key(str(one)) == key(str(two)) == "git:github.com/acme/app"
+    assert key(str(fork)) not in (key(str(one)), key(str(origin)))
+    assert resolve(str(two)).display == "checkout"
+
+
+def test_config_renames_the_display_only_and_the_setting_names_a_project(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "shop-api")
-    (repo / ".claude-recall.json").write_text(json.dumps({"project": "shop"}))
-    assert resolve(str(repo / "src")).name == "shop"
-    assert resolve(str(repo / "src"), forced_name="forced").name == "forced"
+    (repo / ".claude-recall.json").write_text(json.dumps({"project": "shop\nINJECTED: yes"}))
+    project = resolve(str(repo / "src"))
+    assert (project.id, project.display) == (f"dir:{repo}", "shop INJECTED: yes")
+    forced = resolve(str(repo / "src"), forced_name="forced")
+    assert (forced.id, forced.display) == ("name:forced", "forced")
+    assert resolve(str(repo), forced_name="git:github.com/acme/app").id == "git:github.com/acme/app"
 
 
 def test_opt_outs(tmp_path: Path) -> None:
@@ -62,12 +158,182 @@ def test_opt_outs(tmp_path: Path) -> None:
     assert resolve(str(repo)).excluded
 
 
-def test_excluded_project_captures_nothing(run_hook: object, data_dir: Path) -> None:
-    from conftest import HookRunner, load_payloads, spooled
-
-    assert isinstance(run_hook, HookRunner)
+def test_excluded_project_captures_nothing(run_hook: HookRunner, data_dir: Path) -> None:
     (run_hook.cwd / ".claude-recall-ignore").write_text("")
     for record in load_payloads("bash_inject"):
         payload = dict(record["payload"], cwd=str(run_hook.cwd))
         assert run_hook(str(record["event"]), payload).returncode == 0
     assert spooled(data_dir) == []
+
+
+# -- memory through the real hooks, extractor, context and search ---------------------------
+@pytest.fixture
+def two_apps(tmp_path: Path, data_dir: Path) -> tuple[Path, Path]:
+    return make_repo(tmp_path / "alice" / "app"), make_repo(tmp_path / "bob" / "app")
+
+
+def test_two_unrelated_repositories_named_app_never_share(
+        data_dir: Path, run_hook: HookRunner, two_apps: tuple[Path, Path]) -> None:
+    alice, bob = two_apps
+    with Model() as model:
+        use_openrouter(data_dir, model.url)
+        id_a = remember(data_dir, alice, "rotate the billing keys", SESSION_A)
+        id_b = remember(data_dir, bob, "draw the landing page", SESSION_B)
+    assert id_a == f"dir:{alice}" and id_b == f"dir:{bob}"
+    conn = open_store(str(data_dir))
+    for table in ("sessions", "prompts", "events", "observations", "summaries"):
+        rows = dict(conn.execute(f"SELECT session_id, project FROM {table}").fetchall())
+        assert rows == {SESSION_A: id_a, SESSION_B: id_b}, table
+    assert project_label(conn, id_a) == project_label(conn, id_b) == "app"
+    context_a, context_b = context_of(run_hook, alice / "src"), context_of(run_hook, bob)
+    assert "rotate the billing keys" in context_a and "landing page" not in context_a
+    assert "landing page" in context_b and "billing" not in context_b
+    assert context_a.startswith('# Memory of project "app"')
+    for words, mine in (("billing keys", id_a), ("landing page", id_b)):
+        hits = search(conn, words, Filters(project=id_a), 10, None)
+        assert {h.project for h in hits} <= {id_a} and bool(hits) == (mine == id_a)
+    printed = cli("search", "billing", "--project", "app")
+    assert printed.returncode == 1 and "2 projects are named 'app'" in printed.stderr
+
+
+def test_a_worktree_and_a_clone_share_the_repositorys_memory(
+        data_dir: Path, run_hook: HookRunner, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "shop", remote="git@github.com:acme/shop.git")
+    with Model() as model:
+        use_openrouter(data_dir, model.url)
+        shop_id = remember(data_dir, repo, "make checkout resilient", SESSION_A)
+    git("worktree", "add", "-q", str(tmp_path / "shop-feature"), cwd=repo)
+    git("clone", "-q", str(repo), str(tmp_path / "elsewhere" / "shop2"), cwd=tmp_path)
+    git("remote", "set-url", "origin", "https://github.com/acme/shop", cwd=tmp_path / "elsewhere" / "shop2")
+    assert shop_id == "git:github.com/acme/shop"
+    for place in (tmp_path / "shop-feature" / "src", tmp_path / "elsewhere" / "shop2"):
+        assert "make checkout resilient" in context_of(run_hook, place)
+
+
+def test_a_repositorys_config_cannot_attach_it_to_another_project(
+        data_dir: Path, run_hook: HookRunner, tmp_path: Path) -> None:
+    victim = make_repo(tmp_path / "bank" / "app", remote="git@github.com:bank/backend.git")
+    with Model() as model:
+        use_openrouter(data_dir, model.url)
+        victim_id = remember(data_dir, victim, "the deploy runbook lives in ops", SESSION_A)
+    for claimed in ("app", victim_id, "backend", f"name:{victim_id}"):
+        evil = make_repo(tmp_path / "evil" / f"x{abs(hash(claimed))}")
+        (evil / ".claude-recall.json").write_text(json.dumps({"project": claimed}))
+        assert key(str(evil)) == f"dir:{evil}"
+        assert "deploy runbook" not in context_of(run_hook, evil)
+        send("UserPromptSubmit", evil, SESSION_B, prompt="poison", prompt_id=f"p-{claimed}")
+    extract_spool_only(data_dir)
+    conn = open_store(str(data_dir))
+    assert {r[0] for r in conn.execute("SELECT DISTINCT project FROM events"
+                                       " WHERE session_id = ?", (SESSION_B,))} == {
+        f"dir:{p}" for p in (tmp_path / "evil").iterdir()}
+    assert conn.execute("SELECT count(*) FROM events WHERE project = ? AND session_id = ?",
+                        (victim_id, SESSION_B)).fetchone()[0] == 0
+
+
+def extract_spool_only(data_dir: Path) -> None:
+    from recall_plugin.queue.ingest import ingest
+
+    conn = open_store(str(data_dir))
+    ingest(conn, str(data_dir))
+    conn.close()
+
+
+def test_projects_join_and_rename_are_explicit_commands(
+        data_dir: Path, run_hook: HookRunner, two_apps: tuple[Path, Path]) -> None:
+    alice, bob = two_apps
+    with Model() as model:
+        use_openrouter(data_dir, model.url)
+        id_a = remember(data_dir, alice, "rotate the billing keys", SESSION_A)
+        id_b = remember(data_dir, bob, "draw the landing page", SESSION_B)
+    listed = json.loads(cli("projects", "--json").stdout)
+    assert {(p["id"], p["name"], p["observations"], tuple(p["paths"])) for p in listed} == {
+        (id_a, "app", 1, (str(alice),)), (id_b, "app", 1, (str(bob),))}
+    refused = cli("projects", "join", id_a, id_b)  # no terminal, no --yes
+    assert refused.returncode == 1 and "landing page" not in context_of(run_hook, alice)
+    joined = cli("projects", "join", id_a, id_b, "--yes")
+    assert joined.returncode == 0, joined.stderr
+    assert key(str(bob)) == id_a
+    assert "rotate the billing keys" in context_of(run_hook, bob)
+    assert "draw the landing page" in context_of(run_hook, alice)
+    listed = json.loads(cli("projects", "list", "--json").stdout)
+    assert [(p["id"], p["observations"], sorted(p["paths"])) for p in listed] == [
+        (id_a, 2, sorted([str(alice), str(bob)]))]
+    (alice / ".claude-recall.json").write_text(json.dumps({"project": "from-config"}))
+    assert cli("projects", "rename", "app", "Billing").returncode == 0
+    send("UserPromptSubmit", alice, SESSION_A, prompt="later", prompt_id="p9")
+    extract_spool_only(data_dir)  # the config's name no longer wins over the user's
+    assert context_of(run_hook, alice).startswith('# Memory of project "Billing"')
+    assert cli("projects", "join", id_a, "nope", "--yes").returncode == 1
+
+
+# -- migration of a store written before project ids ---------------------------------------
+def old_store(data_dir: Path) -> None:
+    """A store at migration 004, its projects named by folder, like earlier releases wrote."""
+    conn = connect(str(data_dir / "recall.db"))
+    migrations.applied(conn)
+    for name, step in migrations.MIGRATIONS:
+        if name.startswith(("001", "002", "003", "004")):
+            migrations._apply(conn, name, step)
+    conn.close()
+
+
+def test_migration_keeps_every_row_and_splits_same_named_projects(
+        data_dir: Path, tmp_path: Path, two_apps: tuple[Path, Path]) -> None:
+    from recall_plugin import paths
+
+    alice, bob = two_apps
+    gone = tmp_path / "deleted" / "tool"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    old_store(data_dir)
+    assert paths.db_file(str(data_dir)) == str(data_dir / "recall.db")
+    conn = connect(str(data_dir / "recall.db"))
+    sessions = (("s-alice", "app", alice), ("s-bob", "app", bob), ("s-gone", "tool", gone))
+    stamp = "2026-01-01T00:00:00Z"
+    for sid, name, root in sessions:
+        conn.execute("INSERT INTO sessions (session_id, project, project_root, cwd, started_at,"
+                     " last_event_at) VALUES (?,?,?,?,?,?)", (sid, name, str(root), str(root), stamp, stamp))
+        conn.execute("INSERT INTO prompts (session_id, prompt_id, prompt_number, project, text,"
+                     " created_at) VALUES (?,?,1,?,?,?)", (sid, "p1", name, f"prompt {sid}", stamp))
+        conn.execute("INSERT INTO events (event_key, session_id, project, kind, body, created_at,"
+                     " ingested_at) VALUES (?,?,?,'prompt','{}',?,?)", (f"k-{sid}", sid, name, stamp, stamp))
+        conn.execute("INSERT INTO observations (session_id, project, type, title, created_at)"
+                     " VALUES (?,?,'change',?,?)", (sid, name, f"obs {sid}", stamp))
+        conn.execute("INSERT INTO summaries (session_id, project, request, created_at, updated_at)"
+                     " VALUES (?,?,?,?,?)", (sid, name, f"sum {sid}", stamp, stamp))
+    conn.execute("INSERT INTO observations (session_id, project, type, title, created_at)"
+                 " VALUES ('manual:2026-01-01', 'app', 'decision', 'a note', ?)", (stamp,))
+    conn.execute("INSERT INTO index_state VALUES ('obs', 1, 'm', ?, ?)", (stamp, stamp))
+    tables = ("sessions", "prompts", "events", "observations", "summaries")
+    before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    conn.close()
+
+    conn = open_store(str(data_dir))
+    assert "006_project_identity" in migrations.applied(conn)
+    assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables} == before
+    expected = {"s-alice": key(str(alice)), "s-bob": key(str(bob)), "s-gone": "name:tool"}
+    for table in tables:
+        rows = conn.execute(f"SELECT session_id, project FROM {table}").fetchall()
+        assert {s: p for s, p in rows if s in expected} == expected, table
+    assert conn.execute("SELECT project FROM observations WHERE title = 'a note'").fetchone()[0] \
+        == "name:app"  # two repositories were called app: the user decides with `projects join`
+    assert conn.execute("SELECT count(*) FROM index_state").fetchone()[0] == 0
+    names = dict(conn.execute("SELECT id, name FROM projects").fetchall())
+    assert names == {key(str(alice)): "app", key(str(bob)): "app", "name:tool": "tool",
+                     "name:app": "app"}
+    assert search(conn, "obs", Filters(project=key(str(alice))), 10, None)[0].title == "obs s-alice"
+
+
+def test_an_event_spooled_by_an_older_hook_is_mapped(data_dir: Path, tmp_path: Path) -> None:
+    from recall_plugin.queue import spool
+
+    repo = make_repo(tmp_path / "legacy")
+    old = {"v": 1, "key": "s:prompt:p1", "kind": "prompt", "session_id": "s", "project": "legacy",
+           "project_root": str(repo), "ts": "2026-01-01T00:00:00.000Z", "prompt": "hi",
+           "prompt_id": "p1"}
+    from recall_plugin import paths
+
+    spool.append(paths.queue_dir(str(data_dir)), json.dumps(old).encode())
+    extract_spool_only(data_dir)
+    conn = open_store(str(data_dir))
+    assert conn.execute("SELECT project FROM events").fetchone()[0] == f"dir:{repo}"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         kind: str
         session_id: str
         project: str
+        project_name: str
         project_root: str
         cwd: str
         ts: str
@@ -90,7 +91,8 @@ def base_event(kind: str, payload: dict[str, object], project: Project) -> Captu
         "key": natural_key(kind, session, payload),
         "kind": kind,
         "session_id": session,
-        "project": project.name,
+        "project": project.id,
+        "project_name": project.display,
         "project_root": project.root,
         "cwd": _text(payload, "cwd"),
         "ts": now_iso(),

@@ -101,9 +101,9 @@ def build(configured: str, payload: dict[str, object],
         return None
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else os.getcwd()
     where = project.resolve(str(cwd), conf.text("CLAUDE_RECALL_PROJECT"),
-                            conf.items("CLAUDE_RECALL_EXCLUDED_PROJECTS"))
+                            conf.items("CLAUDE_RECALL_EXCLUDED_PROJECTS"), conf.data_dir)
     if where.excluded:
-        log.debug(f"project {where.name} ({where.root}) is excluded; nothing captured")
+        log.debug(f"project {where.display} ({where.root}) is excluded; nothing captured")
         return None
     if kind in TOOL_KINDS and skipped(payload.get("tool_name"), conf):
         return None
@@ -193,11 +193,13 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
         log.debug(f"extractor: {state}")
 
 
-def context_text(project: str, project_root: str, conf: settings.Settings) -> str:
-    """What SessionStart injects for this project ("" for none)."""
+def context_text(project: str, project_root: str, conf: settings.Settings,
+                 display: str = "") -> str:
+    """What SessionStart injects for this project id ("" for none)."""
     if not conf.flag("CLAUDE_RECALL_CONTEXT_ENABLED") or os.environ.get(NO_CONTEXT_ENV):
         return ""
-    if any(globs.matches(project, g) or globs.matches(project_root, g)
+    names = (project, project_root, display or os.path.basename(project_root))
+    if any(globs.matches(name, g) for name in names if name
            for g in conf.items("CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS")):
         return ""
     from .. import context
@@ -211,7 +213,8 @@ def context_text(project: str, project_root: str, conf: settings.Settings) -> st
 def _inject_context(captured: CapturedEvent, conf: settings.Settings, notice: str = "") -> None:
     """The project's memory for the model; a notice (environment not ready) for both the user
     (``systemMessage``) and the model."""
-    text = context_text(captured["project"], captured.get("project_root", ""), conf)
+    text = context_text(captured["project"], captured.get("project_root", ""), conf,
+                        captured.get("project_name", ""))
     if notice:
         text = f"{notice}\n\n{text}" if text else notice
     if text:

@@ -1,59 +1,56 @@
 """Which project an event belongs to, and whether that project is captured at all.
 
-Identity is the git top level of the working directory, found by walking up to the nearest
-``.git`` (no ``git`` subprocess on the hot path). A linked worktree maps to its main
-repository. Overrides, strongest first: the ``CLAUDE_RECALL_PROJECT`` setting, then a
-``.claude-recall.json`` (``{"project": "name"}``) between cwd and the top level. Opt-out: a
-``.claude-recall-ignore`` marker or ``{"capture": false}`` in ``.claude-recall.json``, or a glob
-of ``CLAUDE_RECALL_EXCLUDED_PROJECTS`` matching the project's name or path.
+A project has a stable, specific **id** (``recall_plugin.identity``: the git remote, or the
+main worktree's path, or the folder's path; a linked worktree and every clone share their
+repository's id) and a **display name** (the folder name). All of it is read from files, no
+``git`` subprocess on the hot path.
+
+What may change what:
+* ``CLAUDE_RECALL_PROJECT`` (the user's own setting) names an id: a full id as listed by
+  ``claude-recall projects`` is used as is, any other text means the named project
+  ``name:<text>`` (shared by every session that sets it).
+* a repository's ``.claude-recall.json`` (``{"project": "name"}``) between cwd and the top
+  level renames the display name only; it can never attach the repository to another
+  project's memory. Joining projects is ``claude-recall projects join`` (aliases file).
+* opt-out: a ``.claude-recall-ignore`` marker, ``{"capture": false}`` in
+  ``.claude-recall.json``, or a glob of ``CLAUDE_RECALL_EXCLUDED_PROJECTS`` matching the
+  display name, the folder name or the root path.
 """
 
 from __future__ import annotations
 
 import os
 
-from .. import fastjson
+from .. import fastjson, identity, paths
 from .globs import matches
 
 CONFIG_FILE = ".claude-recall.json"
 IGNORE_MARKER = ".claude-recall-ignore"
+MAX_CONFIG_BYTES = 65536
 
 
 class Project:
-    """A resolved project: display name, root path, and whether capture is off for it."""
+    """A resolved project: ``id`` (what memory is keyed by), ``display`` name, ``root``
+    path, and whether capture is off for it. ``name`` is the id too (the key callers filter
+    by; show ``display`` to people)."""
 
-    __slots__ = ("excluded", "name", "root")
+    __slots__ = ("display", "excluded", "id", "root")
 
-    def __init__(self, name: str, root: str, excluded: bool) -> None:
-        self.name, self.root, self.excluded = name, root, excluded
+    def __init__(self, id: str, display: str, root: str, excluded: bool) -> None:
+        self.id, self.display, self.root, self.excluded = id, display, root, excluded
+
+    @property
+    def name(self) -> str:
+        return self.id
 
 
 def git_root(cwd: str) -> str | None:
     """The top level of the repository holding ``cwd`` (a worktree's main repo), or None."""
-    here = os.path.abspath(cwd)
-    while True:
-        dot_git = os.path.join(here, ".git")
-        if os.path.isdir(dot_git):
-            return here
-        if os.path.isfile(dot_git):
-            return _main_repo_of(here, dot_git)
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
-def _main_repo_of(top: str, dot_git_file: str) -> str:
-    """For a ``.git`` file: the main repository of a linked worktree, else ``top`` itself."""
-    try:
-        with open(dot_git_file, encoding="utf-8") as handle:
-            line = handle.readline().strip()
-        gitdir = os.path.normpath(os.path.join(top, line.split(":", 1)[1].strip()))
-        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
-            common = os.path.normpath(os.path.join(gitdir, handle.readline().strip()))
-    except (OSError, IndexError):
-        return top  # a submodule or an odd layout: the folder holding .git is the project
-    return os.path.dirname(common) if os.path.basename(common) == ".git" else common
+    found = identity.find_git(cwd)
+    if found is None:
+        return None
+    top, gitdir = found
+    return identity.main_worktree(top, gitdir, identity.common_dir(gitdir))
 
 
 def _local_config(cwd: str, top: str) -> tuple[dict[str, object], bool]:
@@ -72,23 +69,33 @@ def _local_config(cwd: str, top: str) -> tuple[dict[str, object], bool]:
 def _read_config(path: str) -> dict[str, object]:
     try:
         with open(path, "rb") as handle:
-            data = fastjson.loads(handle.read())
+            data = fastjson.loads(handle.read(MAX_CONFIG_BYTES))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def resolve(cwd: str, forced_name: str = "", excluded_globs: tuple[str, ...] = ()) -> Project:
-    """Resolve the project of ``cwd``."""
-    cwd = os.path.abspath(cwd or ".")
-    root = git_root(cwd) or cwd
-    config, ignored = _local_config(cwd, root)
-    configured = config.get("project")
-    name = forced_name or (configured if isinstance(configured, str) and configured else "")
-    name = name or os.path.basename(root.rstrip("/")) or "root"
+def resolve(cwd: str, forced_name: str = "", excluded_globs: tuple[str, ...] = (),
+            data_dir: str | None = None) -> Project:
+    """Resolve the project of ``cwd``; ``forced_name`` is the CLAUDE_RECALL_PROJECT setting."""
+    cwd = os.path.realpath(cwd or ".")
+    where = identity.identify(cwd)
+    config, ignored = _local_config(cwd, where.top)
+    display = identity.clean_name(config.get("project")) or where.folder
+    project_id = where.id
+    if forced_name.strip():
+        project_id = identity.forced_id(forced_name)
+        display = identity.clean_name(forced_name)
+    aliases = identity.load_aliases(data_dir or paths.data_dir())
+    project_id = identity.follow(aliases, project_id)
     excluded = ignored or config.get("capture") is False
     excluded = excluded or any(
-        matches(name, glob) or matches(root, glob)
+        matches(display, glob) or matches(where.folder, glob) or matches(where.root, glob)
         for glob in excluded_globs
     )
-    return Project(name, root, excluded)
+    return Project(project_id, display, where.root, excluded)
+
+
+def key(cwd: str, forced_name: str = "", data_dir: str | None = None) -> str:
+    """The project id memory of ``cwd`` is kept under (what filters use)."""
+    return resolve(cwd, forced_name, data_dir=data_dir).id

@@ -12,9 +12,22 @@ import sys
 
 from .. import __version__, paths
 from ..errors import RecallError
-from . import doctor, extract, hook, lifecycle, mcp, recall, reindex, settings_cmd, status, viewer
+from . import (
+    doctor,
+    extract,
+    hook,
+    lifecycle,
+    mcp,
+    projects_cmd,
+    recall,
+    reindex,
+    settings_cmd,
+    status,
+    viewer,
+)
 
-COMMANDS = (status, extract, recall, settings_cmd, hook, doctor, mcp, lifecycle, viewer, reindex)
+COMMANDS = (status, extract, recall, settings_cmd, hook, doctor, mcp, lifecycle, viewer, reindex,
+            projects_cmd)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from ..errors import RecallError
 from ..lifecycle import forget as forgetting
 from ..lifecycle import open_vector_index, transfer
 from ..queue.ingest import ingest
-from ..store import db
+from ..store import db, projects
 from .recall import _date, _positive
 from .text import open_readable, plural
 
@@ -31,7 +31,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("export", help="write observations, summaries and prompts as JSONL",
                          description="One JSON object per line; the format is described in "
                                      "recall_plugin/lifecycle/transfer.py and the README.")
-    cmd.add_argument("--project", help="only this project's records")
+    cmd.add_argument("--project", help="only this project's records (id or display name)")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE (created 0600) "
                                                             "instead of stdout")
     cmd.set_defaults(run=run_export)
@@ -62,7 +62,7 @@ def _add_forget(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     cmd.add_argument("ids", nargs="*", metavar="ID", help="observation ids (12 or obs:12), sum:3")
     cmd.add_argument("--query", help="records holding every word of this text")
     cmd.add_argument("--session", help="a Claude Code session id")
-    cmd.add_argument("--project", help="a project name")
+    cmd.add_argument("--project", help="a project id or display name")
     cmd.add_argument("--since", metavar="DATE", help="created on or after (ISO date or time)")
     cmd.add_argument("--until", metavar="DATE", help="created before (ISO date or time)")
     cmd.add_argument("--reason", required=True, help="why (logged with the ids, never the content)")
@@ -95,8 +95,9 @@ def run_forget(args: argparse.Namespace) -> int:
         except (OSError, RecallError) as exc:
             _say(f"spooled events not ingested ({exc}): they are not part of this forget")
         try:
+            project = projects.find(conn, args.project) if args.project else None
             chosen = forgetting.plan(conn, ids=args.ids, query=args.query, session_id=args.session,
-                                     project=args.project, since=args.since, until=args.until)
+                                     project=project, since=args.since, until=args.until)
         except ValueError as exc:
             raise RecallError(str(exc)) from None
         if chosen.empty:
@@ -156,13 +157,20 @@ def render_report(report: forgetting.ForgetReport) -> str:
 
 
 # -- export / import ----------------------------------------------------------------------
+def _project(conn: sqlite3.Connection, value: str | None) -> str | None:
+    try:
+        return projects.find(conn, value) if value else None
+    except ValueError as exc:
+        raise RecallError(str(exc)) from None
+
+
 def run_export(args: argparse.Namespace) -> int:
     with _store(readonly=True) as (_, conn):
         try:
             fd = (os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.FILE_MODE)
                   if args.output else sys.stdout.fileno())
             with open(fd, "w", encoding="utf-8", closefd=bool(args.output)) as out:
-                counts = transfer.export(conn, out, args.project)
+                counts = transfer.export(conn, out, _project(conn, args.project))
         except OSError as exc:
             raise RecallError(f"cannot write {args.output or 'stdout'}: {exc.strerror or exc}") from None
     _say(f"exported {plural(counts['observation'], 'observation')}, "

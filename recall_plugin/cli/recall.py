@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 
 from .. import log, paths, settings
+from ..errors import RecallError
 from ..index import VectorIndex
 from ..search import Filters, Hit, search
+from ..store import projects
 from ..store.db import open_store
+from ..store.projects import project_label
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     find = sub.add_parser("search", help="search memory (full text and vectors, fused)")
     find.add_argument("query", nargs="*", help="words, identifiers, error strings or paths")
-    find.add_argument("--project", help="only this project (default: all)")
+    find.add_argument("--project", help="only this project: id or display name (default: all)")
     find.add_argument("--type", action="append", default=[], type=_record_type,
                       help="observation type (bugfix, feature, refactor, discovery, decision, "
                            "change) or summary; repeatable")
@@ -27,7 +31,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     find.add_argument("--json", action="store_true", help="print a JSON list")
     find.set_defaults(run=run_search)
     context = sub.add_parser("context", help="print what SessionStart injects for a project")
-    context.add_argument("--project", help="project name (default: the current directory's)")
+    context.add_argument("--project", help="project id or name (default: the current directory's)")
     context.set_defaults(run=run_context)
 
 
@@ -77,33 +81,47 @@ def open_vector_index(conf: settings.Settings) -> VectorIndex | None:
 
 def run_search(args: argparse.Namespace) -> int:
     conf = settings.load()
-    filters = Filters(args.project, tuple(args.type), args.since, args.until, args.file,
-                      args.concept)
     query = " ".join(args.query)
     if not os.path.exists(paths.db_file(conf.data_dir)):  # nothing stored yet: create nothing
         hits: list[Hit] = []
+        labels: dict[str, str] = {}
     else:
         conn = open_store(conf.data_dir)
         try:
+            filters = Filters(project_arg(conn, args.project), tuple(args.type), args.since,
+                              args.until, args.file, args.concept)
             hits = search(conn, query, filters, args.limit,
                           open_vector_index(conf) if query else None)
+            labels = {h.project: project_label(conn, h.project) for h in hits}
         finally:
             conn.close()
     if args.json:
-        print(json.dumps([h.as_dict() for h in hits], indent=2))
+        print(json.dumps([dict(h.as_dict(), project_name=labels[h.project]) for h in hits],
+                         indent=2))
     else:
         for hit in hits:
-            print(line(hit))
+            print(line(hit, labels[hit.project]))
         if not hits:
             print("no matches")
     return 0
 
 
-def line(hit: Hit) -> str:
+def project_arg(conn: sqlite3.Connection, value: str | None) -> str | None:
+    """A ``--project`` value (an id or a display name) as the id filters use."""
+    if not value:
+        return None
+    try:
+        return projects.find(conn, value)
+    except ValueError as exc:
+        raise RecallError(str(exc)) from exc
+
+
+def line(hit: Hit, label: str = "") -> str:
     files = f"  ({', '.join(os.path.basename(f) for f in hit.files[:3])})" if hit.files else ""
     ref = f"#{hit.id}" if hit.kind == "observation" else f"sum:{hit.id}"
     flag = f"  [FLAGGED: reads as instructions ({hit.flagged}); not injected]" if hit.flagged else ""
-    return f"{ref:<8} {hit.created_at[:10]} {hit.project:<16} {hit.type:<9} {hit.title}{files}{flag}"
+    shown = label or hit.project
+    return f"{ref:<8} {hit.created_at[:10]} {shown:<16} {hit.type:<9} {hit.title}{files}{flag}"
 
 
 def run_context(args: argparse.Namespace) -> int:
@@ -111,8 +129,16 @@ def run_context(args: argparse.Namespace) -> int:
     from ..capture.project import resolve
 
     conf = settings.load()
-    where = resolve(os.getcwd(), conf.text("CLAUDE_RECALL_PROJECT"))
-    project = args.project or where.name
-    text = context_text(project, where.root if not args.project else "", conf)
+    where = resolve(os.getcwd(), conf.text("CLAUDE_RECALL_PROJECT"), data_dir=conf.data_dir)
+    project, root, display = where.id, where.root, where.display
+    if args.project and not os.path.exists(paths.db_file(conf.data_dir)):
+        project, root, display = args.project, "", ""  # nothing stored: create nothing
+    elif args.project:
+        conn = open_store(conf.data_dir)
+        try:
+            project, root, display = project_arg(conn, args.project) or "", "", ""
+        finally:
+            conn.close()
+    text = context_text(project, root, conf, display)
     print(text if text else f"(no memory for project {project!r} in {paths.data_dir()})")
     return 0

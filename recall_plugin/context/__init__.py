@@ -21,6 +21,7 @@ import sys
 
 from .. import fastjson, paths
 from . import frame
+from ..store.projects import project_label
 
 FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
@@ -103,14 +104,15 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
     if obs_rows:
         lines.append("Recent observations (newest first):")
     footer = FOOTER if mcp_tools_usable() else ""
-    used = sum(len(line) + 1 for line in lines) + frame.overhead(project, footer)
+    name = project_label(conn, project)  # the display name; ``project`` is the id
+    used = sum(len(line) + 1 for line in lines) + frame.overhead(name, footer)
     for row in obs_rows:
         line = observation_line(row)
         if used + len(line) + 1 > max_chars:
             break
         lines.append(line)
         used += len(line) + 1
-    return framed(project, lines, max_chars, footer)
+    return framed(name, lines, max_chars, footer)
 
 
 def framed(project: str, lines: list[str], max_chars: int, footer: str = FOOTER) -> str:

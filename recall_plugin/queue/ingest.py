@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass
 
 from .. import log, paths
+from ..store import projects
 from ..store.db import write
 from . import spool
 
 KINDS = ("session_start", "prompt", "tool", "tool_failure", "stop", "session_end")
 COLUMNS = ("key", "v", "kind", "session_id", "project", "ts", "tool_name", "tool_use_id",
-           "prompt_id", "agent_id", "agent_type", "private")
+           "prompt_id", "agent_id", "agent_type", "private", "project_name")
 CORRUPT_FILE = "corrupt.jsonl"
 MARKER_MAX_AGE_S = 7 * 86400
 
@@ -142,6 +143,7 @@ def _keep_corrupt(queue_dir: str, records: list[dict[str, object]]) -> None:
 def insert_event(conn: sqlite3.Connection, event: dict[str, object]) -> bool:
     """Store one event; False when its key is already stored."""
     session, kind = str(event["session_id"]), str(event["kind"])
+    event["project"] = projects.for_event(conn, event)
     cur = conn.execute(
         "INSERT OR IGNORE INTO events (event_key, session_id, project, kind, tool_name,"
         " tool_use_id, prompt_id, agent_id, agent_type, private, body, created_at,"

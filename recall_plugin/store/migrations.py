@@ -246,6 +246,14 @@ def m005b_tombstones(conn: sqlite3.Connection) -> None:
     """)
 
 
+def m006_project_identity(conn: sqlite3.Connection) -> None:
+    """Projects keyed by a stable id instead of a folder name (see ``store.projects``)."""
+    from . import projects
+
+    script(conn, projects.CREATE)
+    projects.migrate_legacy(conn)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_core", m001_core),
     ("002_fts", m002_fts),
@@ -253,6 +261,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("004_index_state", m004_index_state),
     ("005_flags", m005_flags),
     ("005b_tombstones", m005b_tombstones),
+    ("006_project_identity", m006_project_identity),
 )
 
 

@@ -35,7 +35,7 @@ def test_each_registered_payload_becomes_one_event(run_hook: HookRunner, data_di
          "SessionEnd": "session_end"}[str(p["hook_event_name"])] for p in sent]
     for event, payload in zip(events, sent, strict=True):
         assert event["session_id"] == payload["session_id"]
-        assert event["project"] == "project"
+        assert (event["project"], event["project_name"]) == (f"dir:{run_hook.cwd}", "project")
         assert event["cwd"] == str(run_hook.cwd)
         assert event.get("tool_use_id") == payload.get("tool_use_id")
         assert event.get("prompt_id") == payload.get("prompt_id")

@@ -9,6 +9,7 @@ from typing import Any
 from conftest import HookRunner, load_payloads
 from recall_support import plant
 
+from recall_plugin.capture.project import key
 from recall_plugin.context import FOOTER, for_project
 
 
@@ -57,10 +58,18 @@ def test_a_project_without_memory_gets_nothing(data_dir: Path, run_hook: HookRun
     assert session_start(run_hook, run_hook.cwd) == ""  # cwd "project" has no memory
 
 
-def test_the_hook_injects_additional_context(data_dir: Path, run_hook: HookRunner) -> None:
-    plant(data_dir)
-    shop = run_hook.cwd.parent / "shop"
+def plant_for_folder(data_dir: Path, shop: Path) -> None:
+    """The planted "shop" memory, kept under the id of the folder ``shop``."""
     shop.mkdir()
+    conn = plant(data_dir)
+    with conn:
+        for table in ("observations", "summaries"):
+            conn.execute(f"UPDATE {table} SET project = ? WHERE project = 'shop'", (key(str(shop)),))
+
+
+def test_the_hook_injects_additional_context(data_dir: Path, run_hook: HookRunner) -> None:
+    shop = run_hook.cwd.parent / "shop"
+    plant_for_folder(data_dir, shop)
     out = json.loads(session_start(run_hook, shop))
     assert out["hookSpecificOutput"]["hookEventName"] == "SessionStart"
     context = out["hookSpecificOutput"]["additionalContext"]
@@ -75,10 +84,10 @@ def test_context_command_prints_exactly_what_is_injected(data_dir: Path, run_hoo
     import subprocess
     import sys
 
-    plant(data_dir)
     shop = run_hook.cwd.parent / "shop"
-    shop.mkdir()
+    plant_for_folder(data_dir, shop)
     injected = json.loads(session_start(run_hook, shop))["hookSpecificOutput"]["additionalContext"]
-    printed = subprocess.run([sys.executable, "-m", "recall_plugin", "context", "--project", "shop"],
-                             capture_output=True, text=True, timeout=60).stdout
-    assert printed == injected + "\n"
+    for where, args in ((shop, ()), (run_hook.cwd, ("--project", key(str(shop))))):
+        printed = subprocess.run([sys.executable, "-m", "recall_plugin", "context", *args],
+                                 capture_output=True, text=True, timeout=60, cwd=where).stdout
+        assert printed == injected + "\n"

@@ -43,7 +43,7 @@ def test_a_session_becomes_observations_and_a_summary(data_dir: Path, project: P
         assert extract(data_dir) == (0, None)
     conn = db(data_dir)
     [obs] = conn.execute("SELECT * FROM observations").fetchall()
-    assert (obs["session_id"], obs["project"], obs["type"]) == (SESSION, "repo", "bugfix")
+    assert (obs["session_id"], obs["project"], obs["type"]) == (SESSION, f"dir:{project}", "bugfix")
     assert obs["prompt_number"] == 1
     assert json.loads(obs["files_modified"]) == [str(project / "src" / "retry.py"),
                                                   str(project / "NOTES.md")]

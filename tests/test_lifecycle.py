@@ -102,8 +102,8 @@ def seed(conn: sqlite3.Connection, session: str, project: str, day: str, word: s
 @pytest.fixture
 def planted(data_dir: Path) -> tuple[sqlite3.Connection, FakeIndex]:
     conn = open_store(str(data_dir))
-    seed(conn, "sess-a", "alpha", "2026-01-10", "zebra")
-    seed(conn, "sess-b", "beta", "2026-02-10", "okapi")
+    seed(conn, "sess-a", "name:alpha", "2026-01-10", "zebra")
+    seed(conn, "sess-b", "name:beta", "2026-02-10", "okapi")
     index = FakeIndex()
     sync(conn, index)
     assert len(index.ids()) == 6
@@ -177,15 +177,15 @@ def test_forget_a_session_removes_everything_of_it(planted: tuple[sqlite3.Connec
 
 def test_forget_a_project_and_a_date_range(planted: tuple[sqlite3.Connection, FakeIndex]) -> None:
     conn, index = planted
-    seed(conn, "sess-c", "alpha", "2026-03-10", "gnu")
+    seed(conn, "sess-c", "name:alpha", "2026-03-10", "gnu")
     sync(conn, index)
-    report = forget(conn, project="alpha", until="2026-02-01", reason="old", index=index)
+    report = forget(conn, project="name:alpha", until="2026-02-01", reason="old", index=index)
     assert report.verified and (report.observations, report.events) == (2, 4)
     assert session_counts(conn, "sess-a") == [0, 0, 0, 0, 0]
     assert session_counts(conn, "sess-c") == [2, 1, 1, 4, 2]
     report = forget(conn, since="2026-02-01", until="2026-03-01", reason="february", index=index)
     assert report.verified and session_counts(conn, "sess-b") == [0, 0, 0, 0, 0]
-    report = forget(conn, project="alpha", reason="project gone", index=index)
+    report = forget(conn, project="name:alpha", reason="project gone", index=index)
     assert report.verified and session_counts(conn, "sess-c") == [0, 0, 0, 0, 0]
     assert conn.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
     assert index.ids() == set()
@@ -249,7 +249,7 @@ def test_forget_with_the_real_vector_index(data_dir: Path) -> None:
     if index is None:
         pytest.skip(f"no real vector index here: {why}")
     conn = open_store(str(data_dir))
-    seed(conn, "sess-a", "alpha", "2026-01-10", "zebra")
+    seed(conn, "sess-a", "name:alpha", "2026-01-10", "zebra")
     sync(conn, index)
     refs = {f"obs:{obs_id(conn, 'zebra0 title')}", f"obs:{obs_id(conn, 'zebra1 title')}"}
     assert refs <= index.ids()
@@ -309,7 +309,7 @@ def test_export_import_export_round_trips(planted: tuple[sqlite3.Connection, Fak
     if index is not None:  # imported rows were embedded by the real index's sync
         assert sum(1 for doc in index.ids() if doc.startswith("obs:")) == 5
     only = cli("export", "--project", "beta")
-    assert {json.loads(line)["project"] for line in only.stdout.splitlines()} == {"beta"}
+    assert {json.loads(line)["project"] for line in only.stdout.splitlines()} == {"name:beta"}
 
 
 def test_import_twice_is_idempotent(planted: tuple[sqlite3.Connection, FakeIndex], tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ API (every response is JSON unless noted; errors are ``{"error": "..."}`` with 4
     ``since`` is inclusive and ``until`` exclusive (``YYYY-MM-DD``); ``type`` may be
     ``summary``. An empty ``q`` lists the newest records under the filters.
 ``GET /api/projects``
-    ``{"items": [{"project", "observations", "last_at"}]}``.
+    ``{"items": [{"project", "name", "observations", "last_at"}]}`` (``project`` is the id
+    filters take, ``name`` its display name).
 ``GET /api/sessions?project=&limit=50``
     ``{"items": [{"session_id", "project", "last_at", "observations", "prompts", "request",
     "first_prompt"}]}``.

@@ -6,6 +6,7 @@ import sqlite3
 
 from ..search import Hit
 from ..search.records import get_observations, observation_dict
+from ..store.projects import project_label
 
 OBS_TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change")
 
@@ -133,7 +134,7 @@ def sessions_page(conn: sqlite3.Connection, *, project: str | None, limit: int
 def projects(conn: sqlite3.Connection) -> list[dict[str, object]]:
     rows = conn.execute("SELECT project, count(*) AS observations, max(created_at) AS last_at"
                         " FROM observations GROUP BY project ORDER BY last_at DESC")
-    return [row_dict(r) for r in rows]
+    return [{**row_dict(r), "name": project_label(conn, r["project"])} for r in rows]
 
 
 def usage(conn: sqlite3.Connection, days: int) -> dict[str, object]:

@@ -337,3 +337,27 @@ def test_an_event_spooled_by_an_older_hook_is_mapped(data_dir: Path, tmp_path: P
     extract_spool_only(data_dir)
     conn = open_store(str(data_dir))
     assert conn.execute("SELECT project FROM events").fetchone()[0] == f"dir:{repo}"
+
+
+def test_vector_filters_use_ids_and_follow_a_join(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recall_plugin import settings
+    from recall_plugin.index import open_index, where_filter
+    from recall_plugin.index.sync import sync
+    from recall_plugin.lifecycle.notes import save_memory
+    from recall_plugin.store import projects
+    from recall_plugin.store.db import write
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    conn = open_store(str(data_dir))
+    mine, other = "git:github.com/acme/app", "dir:/home/someone/app"
+    save_memory(conn, title="Retry uploads with exponential backoff", text="n", project=other)
+    save_memory(conn, title="Backoff for the payment webhook", text="n", project=mine)
+    index = open_index(settings.load(str(data_dir)))
+    assert sync(conn, index) == (2, 0)
+    assert [h.id for h in index.query("backoff", 5, where_filter(project=mine))] == ["obs:2"]
+    with write(conn):
+        projects.join(conn, mine, other)
+    sync(conn, index)
+    assert sorted(h.id for h in index.query("backoff", 5, where_filter(project=mine))) == [
+        "obs:1", "obs:2"]
+    assert index.query("backoff", 5, where_filter(project=other)) == []

@@ -66,9 +66,10 @@ CAPTURE = (
     Setting("CLAUDE_RECALL_SKIP_TOOLS", "list", DEFAULT_SKIP_TOOLS, group="capture",
             help="Tools never captured (comma-separated names or globs)."),
     Setting("CLAUDE_RECALL_EXCLUDED_PROJECTS", "list", "", group="capture",
-            help="Projects never captured: globs matched against project name and path."),
+            help="Projects never captured: globs matched against display name, folder and path."),
     Setting("CLAUDE_RECALL_PROJECT", "str", "", group="capture",
-            help="Force the project name (default: git top level, or .claude-recall.json)."),
+            help="Put every session in this project: an id from `claude-recall projects`, "
+                 "or a name (the named project name:<name>). Default: the directory's own."),
 )
 
 CLAUDE = (

@@ -46,55 +46,89 @@ class Location:
 
 
 def find_git(cwd: str) -> tuple[str, str] | None:
-    """(top level, git dir) of the repository holding ``cwd``, or None."""
+    """(top level, git dir) of the repository holding ``cwd``, or None. The git dir is ""
+    for a ``.git`` file that does not verifiably belong to this folder (see ``_verified``)."""
     here = os.path.abspath(cwd)
     while True:
         dot_git = os.path.join(here, ".git")
         if os.path.isdir(dot_git):
             return here, dot_git
         if os.path.isfile(dot_git):
-            gitdir = _gitdir_of_file(here, dot_git)
-            if gitdir:
-                return here, gitdir
+            return here, _verified(here, _gitdir_of_file(here, dot_git))
         parent = os.path.dirname(here)
         if parent == here:
             return None
         here = parent
 
 
-def _gitdir_of_file(top: str, dot_git_file: str) -> str | None:
-    line = _read_text(dot_git_file, 4096).split("\n", 1)[0].strip()
+def _gitdir_of_file(top: str, dot_git_file: str) -> str:
+    line = _first_line(dot_git_file)
     if not line.startswith("gitdir:"):
-        return None
+        return ""
     return os.path.normpath(os.path.join(top, line[len("gitdir:"):].strip()))
+
+
+def _verified(top: str, gitdir: str) -> str:
+    """``gitdir`` if it points back at ``top``, else "".
+
+    A ``.git`` file is text anyone can ship in an archive: ``gitdir: /home/me/bank/.git``
+    must not make a folder part of that repository. A linked worktree's git dir lies in its
+    repository's ``worktrees/`` and names this folder's ``.git`` in its ``gitdir`` file; a
+    submodule's (or a separate git dir's) config names this folder as ``core.worktree``."""
+    if not gitdir or not os.path.isdir(gitdir):
+        return ""
+    here = os.path.realpath(os.path.join(top, ".git"))
+    if _first_line(os.path.join(gitdir, "commondir")):
+        inside = os.path.realpath(os.path.dirname(gitdir)) == os.path.realpath(
+            os.path.join(common_dir(gitdir), "worktrees"))
+        back = _first_line(os.path.join(gitdir, "gitdir"))
+        ok = inside and bool(back) and os.path.realpath(os.path.join(gitdir, back)) == here
+        return gitdir if ok else ""
+    worktree = next((v for s, k, v in _config(gitdir) if (s, k) == ("core", "worktree")), "")
+    ok = bool(worktree) and os.path.realpath(os.path.join(gitdir, worktree)) == os.path.dirname(here)
+    return gitdir if ok else ""
 
 
 def common_dir(gitdir: str) -> str:
     """The shared git dir of a linked worktree (its ``commondir``), else ``gitdir`` itself."""
-    line = _read_text(os.path.join(gitdir, "commondir"), 4096).split("\n", 1)[0].strip()
+    if not gitdir or os.path.basename(gitdir) == ".git":
+        return gitdir  # a main repository's own .git: a commondir there is not git's
+    line = _first_line(os.path.join(gitdir, "commondir"))
     return os.path.normpath(os.path.join(gitdir, line)) if line else gitdir
 
 
 def main_worktree(top: str, gitdir: str, common: str) -> str:
     """The main repository's top level (a linked worktree maps to it)."""
-    if common == gitdir:
+    if not gitdir or common == gitdir:
         return top  # the main worktree itself, a submodule or a separate git dir
     return os.path.dirname(common) if os.path.basename(common) == ".git" else common
 
 
 def remote_url(common: str) -> str:
     """The URL of ``origin``, else of the first remote in the repository's config, else ""."""
-    text = _read_text(os.path.join(common, "config"), _MAX_CONFIG_BYTES)
-    section, urls = "", dict[str, str]()
+    urls = dict[str, str]()
+    for section, key, value in _config(common):
+        if section.startswith("remote.") and key == "url":
+            urls.setdefault(section[len("remote."):], value)
+    return urls.get("origin") or next(iter(urls.values()), "")
+
+
+def _config(gitdir: str) -> list[tuple[str, str, str]]:
+    """(section, key, value) of a git config file, in order (no includes)."""
+    text = _read_text(os.path.join(gitdir, "config"), _MAX_CONFIG_BYTES)
+    section, entries = "", []
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("["):
             section = _section(line)
-        elif section.startswith("remote.") and "=" in line:
+        elif "=" in line and section:
             key, value = line.split("=", 1)
-            if key.strip().lower() == "url":
-                urls.setdefault(section[len("remote."):], _config_value(value))
-    return urls.get("origin") or next(iter(urls.values()), "")
+            entries.append((section, key.strip().lower(), _config_value(value)))
+    return entries
+
+
+def _first_line(path: str) -> str:
+    return _read_text(path, 4096).split("\n", 1)[0].strip()
 
 
 def _section(line: str) -> str:
@@ -152,6 +186,8 @@ def identify(cwd: str, _depth: int = 0) -> Location:
     if found is None:
         return Location(f"dir:{cwd}", cwd, _folder(cwd))
     top, gitdir = found
+    if not gitdir:
+        return Location(f"dir:{top}", top, _folder(top), top)
     common = common_dir(gitdir)
     root = os.path.realpath(main_worktree(top, gitdir, common))
     url = remote_url(common)

@@ -361,3 +361,23 @@ def test_vector_filters_use_ids_and_follow_a_join(data_dir: Path, monkeypatch: p
     assert sorted(h.id for h in index.query("backoff", 5, where_filter(project=mine))) == [
         "obs:1", "obs:2"]
     assert index.query("backoff", 5, where_filter(project=other)) == []
+
+
+def test_git_files_from_an_archive_cannot_borrow_another_repository(tmp_path: Path) -> None:
+    bank = make_repo(tmp_path / "bank", remote="git@github.com:bank/backend.git")
+    git("worktree", "add", "-q", str(tmp_path / "bank-feature"), cwd=bank)
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(make_repo(tmp_path / "lib")),
+        "vendor/lib", cwd=bank)
+    assert key(str(tmp_path / "bank-feature")) == "git:github.com/bank/backend"
+    assert key(str(bank / "vendor" / "lib")) == key(str(tmp_path / "lib")) == f"dir:{tmp_path / 'lib'}"
+    worktree_gitdir = (tmp_path / "bank-feature" / ".git").read_text()
+    for name, dot_git in (("points-at-bank", f"gitdir: {bank / '.git'}\n"),
+                          ("copies-a-worktree", worktree_gitdir)):
+        evil = tmp_path / "evil" / name
+        evil.mkdir(parents=True)
+        (evil / ".git").write_text(dot_git)
+        assert key(str(evil)) == f"dir:{evil}", name
+    fake = tmp_path / "evil" / "commondir"  # a .git folder whose commondir names the bank's
+    make_repo(fake)
+    (fake / ".git" / "commondir").write_text(str(bank / ".git") + "\n")
+    assert key(str(fake)) == f"dir:{fake}"

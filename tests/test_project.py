@@ -322,6 +322,17 @@ def test_migration_keeps_every_row_and_splits_same_named_projects(
     assert names == {key(str(alice)): "app", key(str(bob)): "app", "name:tool": "tool",
                      "name:app": "app"}
     assert search(conn, "obs", Filters(project=key(str(alice))), 10, None)[0].title == "obs s-alice"
+    conn.close()
+
+    make_repo(gone)  # the folder is back: its first session adopts the rows recorded there
+    send("UserPromptSubmit", gone, "s-new", prompt="hello again", prompt_id="p1")
+    extract_spool_only(data_dir)
+    conn = open_store(str(data_dir))
+    for table in tables:
+        assert {r[0] for r in conn.execute(f"SELECT project FROM {table} WHERE session_id"
+                                           " IN ('s-gone', 's-new')")} == {f"dir:{gone}"}, table
+    assert conn.execute("SELECT project FROM observations WHERE title = 'a note'").fetchone()[0] \
+        == "name:app"  # no path: it stays for the user to join
 
 
 def test_an_event_spooled_by_an_older_hook_is_mapped(data_dir: Path, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ CREATE TABLE projects (
     named_by_user INTEGER NOT NULL DEFAULT 0,
     paths         TEXT NOT NULL DEFAULT '[]',
     alias_of      TEXT,
+    legacy        INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
     last_seen_at  TEXT
 )
@@ -96,11 +97,12 @@ def register(conn: sqlite3.Connection, project_id: str, name: str, root: str | N
         " created_at = min(created_at, excluded.created_at),"
         " last_seen_at = max(coalesce(last_seen_at, ''), excluded.last_seen_at)",
         (project_id, name, at, at))
-    if root:
-        _add_paths(conn, project_id, [root])
+    if root and _add_paths(conn, project_id, [root]) and not project_id.startswith("name:"):
+        adopt(conn, project_id, root)
 
 
-def _add_paths(conn: sqlite3.Connection, project_id: str, new: list[str]) -> None:
+def _add_paths(conn: sqlite3.Connection, project_id: str, new: list[str]) -> bool:
+    """Add paths to a project; True when one was new."""
     import json  # not on the SessionStart path (project_label)
 
     row = conn.execute("SELECT paths FROM projects WHERE id = ?", (project_id,)).fetchone()
@@ -108,6 +110,26 @@ def _add_paths(conn: sqlite3.Connection, project_id: str, new: list[str]) -> Non
     merged = known + [p for p in new if p and p not in known]
     if merged != known:
         conn.execute("UPDATE projects SET paths = ? WHERE id = ?", (json.dumps(merged), project_id))
+    return merged != known
+
+
+def adopt(conn: sqlite3.Connection, project_id: str, root: str) -> int:
+    """Move the sessions recorded at ``root`` that migration 006 could not place (their
+    folder was gone) from their ``name:`` project to ``project_id``, now that a session runs
+    there again. Returns how many sessions moved."""
+    rows = conn.execute(
+        "SELECT s.session_id, s.project FROM sessions s JOIN projects p ON p.id = s.project"
+        " WHERE p.legacy = 1 AND s.project_root = ? AND s.project != ?",
+        (root, project_id)).fetchall()
+    tables = [t for t in project_tables(conn) if _has_column(conn, t, "session_id")]
+    for session_id, old in rows:
+        for kind, table in (("obs", "observations"), ("sum", "summaries")):
+            conn.execute(f"DELETE FROM index_state WHERE kind = ? AND row_id IN (SELECT id FROM"
+                         f" {table} WHERE session_id = ? AND project = ?)", (kind, session_id, old))
+        for table in tables:
+            conn.execute(f"UPDATE {table} SET project = ? WHERE session_id = ? AND project = ?",
+                         (project_id, session_id, old))
+    return len(rows)
 
 
 def _paths(raw: object) -> list[str]:
@@ -257,5 +279,6 @@ def migrate_legacy(conn: sqlite3.Connection) -> None:
             if len(mapped) != 1:
                 register(conn, new, old, None, now())
             conn.execute(f"UPDATE {table} SET project = ? WHERE project = ?", (new, old))
+    conn.execute("UPDATE projects SET legacy = 1 WHERE id LIKE 'name:%'")
     conn.execute("DROP TABLE temp.project_map")
     conn.execute("DELETE FROM index_state")  # metadata names the old project: embed again

@@ -171,10 +171,11 @@ def project_tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def find(conn: sqlite3.Connection, text: str) -> str:
-    """The id meant by ``text``: an id (joins followed), else the one project with that
-    display name, else ``text`` itself. Several projects with that name is an error."""
+    """The id meant by ``text``: an id of a project or of stored rows (joins followed), else
+    the one project with that display name, else ``text`` itself. Several projects with that
+    name is an error."""
     text = text.strip()
-    if conn.execute("SELECT 1 FROM projects WHERE id = ?", (text,)).fetchone():
+    if _known(conn, text):
         return canonical(conn, text)
     named = [str(r[0]) for r in conn.execute(
         "SELECT id FROM projects WHERE alias_of IS NULL AND name = ? ORDER BY id", (text,))]

@@ -67,7 +67,7 @@ def run(sessions: int, extract: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         base = Path(tmp)
         data_dir = base / "with" / "data"
-        plant(data_dir, "bench")
+        plant(data_dir, "name:bench")  # CLAUDE_RECALL_PROJECT=bench names it
         debug: dict[str, list[float]] = {e: [] for e in EVENTS}
         recorded: dict[str, list[float]] = {e: [] for e in EVENTS}
         wall: dict[str, list[float]] = {"with plugin": [], "without plugin": []}

@@ -14,7 +14,7 @@ What may change what:
   project's memory. Joining projects is ``claude-recall projects join`` (aliases file).
 * opt-out: a ``.claude-recall-ignore`` marker, ``{"capture": false}`` in
   ``.claude-recall.json``, or a glob of ``CLAUDE_RECALL_EXCLUDED_PROJECTS`` matching the
-  display name, the folder name or the root path.
+  display name, the folder name, the root path or the id.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def resolve(cwd: str, forced_name: str = "", excluded_globs: tuple[str, ...] = (
     excluded = ignored or config.get("capture") is False
     excluded = excluded or any(
         matches(display, glob) or matches(where.folder, glob) or matches(where.root, glob)
+        or matches(project_id, glob)
         for glob in excluded_globs
     )
     return Project(project_id, display, where.root, excluded)

@@ -66,7 +66,7 @@ CAPTURE = (
     Setting("CLAUDE_RECALL_SKIP_TOOLS", "list", DEFAULT_SKIP_TOOLS, group="capture",
             help="Tools never captured (comma-separated names or globs)."),
     Setting("CLAUDE_RECALL_EXCLUDED_PROJECTS", "list", "", group="capture",
-            help="Projects never captured: globs matched against display name, folder and path."),
+            help="Projects never captured: globs on display name, folder, path or project id."),
     Setting("CLAUDE_RECALL_PROJECT", "str", "", group="capture",
             help="Put every session in this project: an id from `claude-recall projects`, "
                  "or a name (the named project name:<name>). Default: the directory's own."),

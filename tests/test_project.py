@@ -257,8 +257,9 @@ def test_projects_join_and_rename_are_explicit_commands(
     assert "rotate the billing keys" in context_of(run_hook, bob)
     assert "draw the landing page" in context_of(run_hook, alice)
     listed = json.loads(cli("projects", "list", "--json").stdout)
-    assert [(p["id"], p["observations"], sorted(p["paths"])) for p in listed] == [
-        (id_a, 2, sorted([str(alice), str(bob)]))]
+    assert [(p["id"], p["observations"], sorted(p["paths"]), p["joined"]) for p in listed] == [
+        (id_a, 2, sorted([str(alice), str(bob)]), [id_b])]
+    assert f"joined: {id_b}" in cli("projects").stdout
     (alice / ".claude-recall.json").write_text(json.dumps({"project": "from-config"}))
     assert cli("projects", "rename", "app", "Billing").returncode == 0
     send("UserPromptSubmit", alice, SESSION_A, prompt="later", prompt_id="p9")

@@ -61,6 +61,8 @@ def run_list(args: argparse.Namespace) -> int:
               f"since {str(item['created_at'] or '?')[:10]}")
         for path in item["paths"]:  # type: ignore[attr-defined]
             print(f"    {path}")
+        for old in item["joined"]:  # type: ignore[attr-defined]
+            print(f"    joined: {old}")
     return 0
 
 

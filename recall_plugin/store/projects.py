@@ -186,7 +186,8 @@ def find(conn: sqlite3.Connection, text: str) -> str:
 
 
 def listing(conn: sqlite3.Connection) -> list[dict[str, object]]:
-    """Every project (joined ones excluded): id, name, paths, created, last seen, counts."""
+    """Every project (joined ones excluded): id, name, paths, created, last seen, the ids
+    joined into it, counts."""
     counts = ", ".join(f"(SELECT count(*) FROM {t} x WHERE x.project = ids.id) AS {t}"
                        for t in COUNTED)
     rows = conn.execute(
@@ -196,8 +197,10 @@ def listing(conn: sqlite3.Connection) -> list[dict[str, object]]:
         " FROM ids LEFT JOIN projects p ON p.id = ids.id"
         " WHERE ids.id NOT IN (SELECT id FROM projects WHERE alias_of IS NOT NULL)"
         " ORDER BY coalesce(p.last_seen_at, p.created_at, '') DESC, ids.id").fetchall()
+    joined = aliases(conn)
     return [{"id": r[0], "name": identity.clean_name(r[1]) or default_label(r[0]),
              "paths": _paths(r[2] or "[]"), "created_at": r[3], "last_seen_at": r[4],
+             "joined": sorted(old for old in joined if identity.follow(joined, old) == r[0]),
              **{t: r[5 + i] for i, t in enumerate(COUNTED)}} for r in rows]
 
 
@@ -211,7 +214,7 @@ def _known(conn: sqlite3.Connection, project_id: str) -> bool:
 def join(conn: sqlite3.Connection, into: str, other: str) -> dict[str, int]:
     """Move all of ``other``'s memory into ``into`` and make ``other`` an alias of it.
     Runs in the caller's transaction; returns rows moved per table."""
-    into, other = canonical(conn, into), other
+    into = canonical(conn, into)
     if other in aliases(conn):
         raise ValueError(f"{other} is already joined to {aliases(conn)[other]}")
     if into == other:

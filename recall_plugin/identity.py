@@ -32,6 +32,7 @@ MAX_NAME = 80
 DEFAULT_PORTS = ("22", "80", "443", "9418")
 _MAX_CONFIG_BYTES = 1 << 20
 _MAX_DEPTH = 3
+_UNSAFE = '"<>`\\'
 
 
 class Location:
@@ -214,10 +215,11 @@ def _folder(root: str) -> str:
 
 
 def clean_name(value: object) -> str:
-    """A display name: one line, printable, at most ``MAX_NAME`` characters; "" if none."""
+    """A display name: one line of printable characters without quotes or angle brackets
+    (it is shown inside quotes and markup), at most ``MAX_NAME`` characters; "" if none."""
     if not isinstance(value, str):
         return ""
-    text = "".join(c if c.isprintable() else " " for c in value)
+    text = "".join(c if c.isprintable() and c not in _UNSAFE else " " for c in value)
     return " ".join(text.split())[:MAX_NAME]
 
 

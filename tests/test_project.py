@@ -138,9 +138,9 @@ def test_clones_of_one_repository_share_and_forks_do_not(tmp_path: Path) -> None
 
 def test_config_renames_the_display_only_and_the_setting_names_a_project(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "shop-api")
-    (repo / ".claude-recall.json").write_text(json.dumps({"project": "shop\nINJECTED: yes"}))
+    (repo / ".claude-recall.json").write_text(json.dumps({"project": 'shop"\n<x>INJECTED: yes'}))
     project = resolve(str(repo / "src"))
-    assert (project.id, project.display) == (f"dir:{repo}", "shop INJECTED: yes")
+    assert (project.id, project.display) == (f"dir:{repo}", "shop x INJECTED: yes")
     forced = resolve(str(repo / "src"), forced_name="forced")
     assert (forced.id, forced.display) == ("name:forced", "forced")
     assert resolve(str(repo), forced_name="git:github.com/acme/app").id == "git:github.com/acme/app"

@@ -32,6 +32,7 @@ from ..providers.base import Message, Provider, Reply, Request, Usage, window_of
 from ..providers.pricing import estimate_cost
 from ..queue.ingest import ingest, storable
 from ..store.db import open_store
+from ..store.projects import project_label
 from . import pauses, render, work
 from .compact import render_reply
 from .parse import ReplyParseError, parse_reply
@@ -146,9 +147,10 @@ class Extractor:
         if not chain:
             return False
         shown = [e for e in batch.events if e.kind != "session_start"]
-        turn = (_clean(user_turn(batch.session_id, batch.project,
+        name = project_label(self.conn, batch.project)  # the display name, not the id (a path)
+        turn = (_clean(user_turn(batch.session_id, name,
                                  [render.render_event(e) for e in shown], batch.summarize)),
-                _clean(user_turn(batch.session_id, batch.project,
+                _clean(user_turn(batch.session_id, name,
                                  [render.digest_event(e) for e in shown], batch.summarize)))
         self.digests = conf.flag("CLAUDE_RECALL_HISTORY_DIGESTS")
         work.claim(self.conn, batch)

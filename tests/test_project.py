@@ -285,15 +285,18 @@ def test_migration_keeps_every_row_and_splits_same_named_projects(
 
     alice, bob = two_apps
     gone = tmp_path / "deleted" / "tool"
+    solo = make_repo(tmp_path / "solo")
     data_dir.mkdir(parents=True, exist_ok=True)
     old_store(data_dir)
     assert paths.db_file(str(data_dir)) == str(data_dir / "recall.db")
     conn = connect(str(data_dir / "recall.db"))
-    sessions = (("s-alice", "app", alice), ("s-bob", "app", bob), ("s-gone", "tool", gone))
+    sessions = (("s-alice", "app", alice), ("s-bob", "app", bob), ("s-gone", "tool", gone),
+                ("s-solo", "solo", solo), ("s-imported", "solo", None))
     stamp = "2026-01-01T00:00:00Z"
     for sid, name, root in sessions:
         conn.execute("INSERT INTO sessions (session_id, project, project_root, cwd, started_at,"
-                     " last_event_at) VALUES (?,?,?,?,?,?)", (sid, name, str(root), str(root), stamp, stamp))
+                     " last_event_at) VALUES (?,?,?,?,?,?)",
+                     (sid, name, root and str(root), root and str(root), stamp, stamp))
         conn.execute("INSERT INTO prompts (session_id, prompt_id, prompt_number, project, text,"
                      " created_at) VALUES (?,?,1,?,?,?)", (sid, "p1", name, f"prompt {sid}", stamp))
         conn.execute("INSERT INTO events (event_key, session_id, project, kind, body, created_at,"
@@ -312,7 +315,8 @@ def test_migration_keeps_every_row_and_splits_same_named_projects(
     conn = open_store(str(data_dir))
     assert "006_project_identity" in migrations.applied(conn)
     assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables} == before
-    expected = {"s-alice": key(str(alice)), "s-bob": key(str(bob)), "s-gone": "name:tool"}
+    expected = {"s-alice": key(str(alice)), "s-bob": key(str(bob)), "s-gone": "name:tool",
+                "s-solo": key(str(solo)), "s-imported": key(str(solo))}
     for table in tables:
         rows = conn.execute(f"SELECT session_id, project FROM {table}").fetchall()
         assert {s: p for s, p in rows if s in expected} == expected, table
@@ -321,7 +325,7 @@ def test_migration_keeps_every_row_and_splits_same_named_projects(
     assert conn.execute("SELECT count(*) FROM index_state").fetchone()[0] == 0
     names = dict(conn.execute("SELECT id, name FROM projects").fetchall())
     assert names == {key(str(alice)): "app", key(str(bob)): "app", "name:tool": "tool",
-                     "name:app": "app"}
+                     "name:app": "app", key(str(solo)): "solo"}
     assert search(conn, "obs", Filters(project=key(str(alice))), 10, None)[0].title == "obs s-alice"
     conn.close()
 

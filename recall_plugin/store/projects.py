@@ -253,16 +253,18 @@ def migrate_legacy(conn: sqlite3.Connection) -> None:
     """Give rows stored by folder name their project id, losing none (migration 006).
 
     A session's rows go to the id of the path it recorded (``sessions.project_root``) when
-    that folder still exists under the same name; rows without such a session (imports,
-    notes, a session whose folder is gone) go to the one id their name mapped to, or, when
-    the name was shared by several repositories, to the named project ``name:<name>``,
-    listed by ``claude-recall projects`` for the user to join."""
+    that folder still exists under the same name, else to ``name:<name>``; rows of no
+    recorded path (imports, notes) go to the one id their name mapped to, or, when the name
+    was shared by several repositories (or a folder is gone), to ``name:<name>``, listed by
+    ``claude-recall projects`` for the user to join."""
     sessions = conn.execute(
         "SELECT session_id, project, project_root, started_at FROM sessions").fetchall()
     targets: dict[tuple[str, str | None], str] = {}
     by_name: dict[str, set[str]] = {}
     conn.execute("CREATE TEMP TABLE project_map (session_id TEXT PRIMARY KEY, old TEXT, new TEXT)")
     for session_id, old, root, started in sessions:
+        if not root:
+            continue  # an imported session: placed by its name below
         new = targets.setdefault((old, root), legacy_id(old, root))
         by_name.setdefault(old, set()).add(new)
         conn.execute("INSERT INTO project_map VALUES (?, ?, ?)", (session_id, old, new))

@@ -29,6 +29,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent
 
+from recall_plugin.capture.project import key
 from recall_plugin.store.db import open_store
 
 TOOL_NAMES = {"search", "timeline", "get_observations", "save_memory", "forget"}
@@ -48,20 +49,28 @@ OBSERVATIONS = [  # id, project, type, title, narrative, concepts, files, create
 ]
 
 
+def alpha_id(data_dir: Path) -> str:
+    """The project id of the folder ``alpha`` next to the data dir (the session's project)."""
+    return key(str(data_dir.parent / "alpha"))
+
+
 def plant(data_dir: Path) -> None:
+    """The corpus: alpha's memory under the id of the folder ``alpha`` beside ``data_dir``."""
     conn = open_store(str(data_dir))
-    for oid, project, kind, title, narrative, concepts, files, created in OBSERVATIONS:
+    ids = {"alpha": alpha_id(data_dir), "beta": "beta"}
+    for oid, name, kind, title, narrative, concepts, files, created in OBSERVATIONS:
+        project = ids[name]
         conn.execute("INSERT INTO observations (id, session_id, project, type, title, narrative,"
                      " facts, concepts, files_read, files_modified, source_event_ids, batch_key,"
                      " input_tokens, output_tokens, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     (oid, f"s-{project}", project, kind, title, narrative,
+                     (oid, f"s-{name}", project, kind, title, narrative,
                       json.dumps([f"fact of {oid}"]), json.dumps(concepts), "[]", json.dumps(files),
                       "[11, 12]", f"batch-{oid}", 1234, 56, created))
-    for sid, project, request in ((7, "alpha", "Investigate uploader retry storms"),
-                                  (8, "beta", "Beta client retry loop")):
+    for sid, name, request in ((7, "alpha", "Investigate uploader retry storms"),
+                               (8, "beta", "Beta client retry loop")):
         conn.execute("INSERT INTO summaries (id, session_id, project, request, completed, created_at,"
                      " updated_at) VALUES (?, ?, ?, ?, 'Backoff added', '2026-11-19T12:00:00.000Z',"
-                     " '2026-11-19T12:00:00.000Z')", (sid, f"s-{project}", project, request))
+                     " '2026-11-19T12:00:00.000Z')", (sid, f"s-{name}", ids[name], request))
     conn.close()
 
 
@@ -556,10 +565,10 @@ def test_the_context_mentions_the_tools_only_when_they_can_run(tmp_path: Path, d
 
     plant(data_dir)
     monkeypatch.setenv("CLAUDE_PLUGIN_ROOT", str(ROOT))
-    assert "recall MCP tools" in context.for_project(str(data_dir), "alpha")
+    assert "recall MCP tools" in context.for_project(str(data_dir), alpha_id(data_dir))
     shutil.copytree(ROOT / "hooks", tmp_path / "plugin" / "hooks")  # a plugin without .mcp.json
     monkeypatch.setenv("CLAUDE_PLUGIN_ROOT", str(tmp_path / "plugin"))
-    text = context.for_project(str(data_dir), "alpha")
+    text = context.for_project(str(data_dir), alpha_id(data_dir))
     assert "Fix retry storm" in text and "MCP" not in text
 
 
@@ -578,7 +587,8 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
                                              "CLAUDE_RECALL_AUTO_EXTRACT": "false",
                                              "ENABLE_TOOL_SEARCH": "false"})
         conn = open_store(str(data_dir))  # the session's project is the folder Claude Code runs in
-        conn.execute("UPDATE observations SET project = ? WHERE project = 'alpha'", (claude.project.name,))
+        conn.execute("UPDATE observations SET project = ? WHERE project = ?",
+                     (key(str(claude.project)), alpha_id(data_dir)))
         conn.close()
         assert not (claude.config_dir / "plugins" / "data").exists()  # no plugin environment at all
         started = time.monotonic()

@@ -18,10 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from .. import log, settings
+from ..store import projects
+from ..store.projects import project_label
 from . import BadInput, date_arg, hits_text, refs_arg, timeline_text, types_arg
 
 if TYPE_CHECKING:
@@ -36,23 +39,32 @@ LISTS = ("facts", "concepts", "files_read", "files_modified")
 
 
 class Scope:
-    """The session's project, and what a call may reach: ``reach`` None = every project."""
+    """The session's project (its id, and the display name people and the model see), and
+    what a call may reach: ``reach`` None = every project."""
 
-    def __init__(self, conf: settings.Settings) -> None:
+    def __init__(self, conf: settings.Settings, conn: sqlite3.Connection) -> None:
         from ..capture.project import resolve
 
         cwd = os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
-        self.conf = conf
-        self.current = resolve(cwd, conf.text("CLAUDE_RECALL_PROJECT")).name
+        self.conf, self.conn = conf, conn
+        self.current = resolve(cwd, conf.text("CLAUDE_RECALL_PROJECT"), data_dir=conf.data_dir).id
         self.cross = conf.flag(CROSS_READ)
 
+    def label(self, project_id: str | None) -> str:
+        """The display name of ``project_id`` ("*" for every project)."""
+        return "*" if project_id is None else project_label(self.conn, project_id)
+
     def reach(self, asked: str = "") -> str | None:
+        """The id ``asked`` means (an id, or a display name: the current project's always)."""
         asked = asked.strip()
-        if not asked or asked == self.current:
+        if not asked or asked in (self.current, self.label(self.current)):
             return self.current
         if not self.cross:
             raise BadInput(f"reading other projects is off (set {CROSS_READ}=true to allow it)")
-        return None if asked == "*" else asked
+        try:
+            return None if asked == "*" else projects.find(self.conn, asked)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
 
 
 @contextmanager
@@ -62,7 +74,7 @@ def store() -> Iterator[tuple[sqlite3.Connection, Scope]]:
     conf = settings.load()
     conn = open_store(conf.data_dir)
     try:
-        yield conn, Scope(conf)
+        yield conn, Scope(conf, conn)
     finally:
         conn.close()
 
@@ -116,8 +128,9 @@ def search(query: str, type: str, since: str, until: str, file: str, concept: st
         filters = Filters(reach, types_arg(type), date_arg(since, "since"), date_arg(until, "until"),
                           file.strip() or None, concept.strip() or None)
         index = vectors.get(scope.conf) if query.strip() else None
-        hits = find(conn, query, filters, limit, index)
-    return hits_text(hits, reach or "*", scope.cross)
+        hits = [replace(h, project=scope.label(h.project))
+                for h in find(conn, query, filters, limit, index)]
+        return hits_text(hits, scope.label(reach), scope.cross)
 
 
 def timeline(date: str, before: int, after: int, around_id: int | None = None, project: str = "") -> str:
@@ -132,9 +145,10 @@ def timeline(date: str, before: int, after: int, around_id: int | None = None, p
                 raise BadInput(f"no observation #{around_id}{where}; take ids from search")
             if not project.strip():
                 reach = str(row[0])  # the anchor's project by default
-        rows = load_timeline(conn, around_id=around_id, date=date_arg(date, "date"), before=before,
-                             after=after, project=reach)
-    return timeline_text(rows, around_id, reach or "*")
+        rows = [{**r, "project": scope.label(str(r["project"]))} for r in load_timeline(
+            conn, around_id=around_id, date=date_arg(date, "date"), before=before, after=after,
+            project=reach)]
+        return timeline_text(rows, around_id, scope.label(reach))
 
 
 def _record(row: sqlite3.Row, kind: str) -> dict[str, Any]:
@@ -159,7 +173,8 @@ def fetch(conn: sqlite3.Connection, ids: Sequence[int | str], reach: str | None
         if wanted:
             rows = conn.execute(f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(wanted))})"
                                 f" {scope}", [*wanted, *extra])
-            found |= {f"{prefix}{r['id']}": _record(r, kind) for r in rows}
+            found |= {f"{prefix}{r['id']}": _record(r, kind) | {
+                "project": project_label(conn, r["project"])} for r in rows}
     if not found:
         raise BadInput(f"no memory record {', '.join(refs)} in "
                        f"{'any project' if reach is None else 'this project'}; take ids from search")
@@ -181,7 +196,7 @@ def save_memory(title: str, text: str, type: str, concepts: Sequence[str] = (),
         new_id = save(conn, title=title.strip(), text=text.strip(), project=scope.current, type=type,
                       concepts=concepts, files=files, index=vectors.get(scope.conf),
                       session_id=os.environ.get("CLAUDE_CODE_SESSION_ID") or None)
-    return f"Saved as #{new_id} in project {scope.current}."
+        return f"Saved as #{new_id} in project {scope.label(scope.current)}."
 
 
 def forget(ids: list[int | str], reason: str) -> str:

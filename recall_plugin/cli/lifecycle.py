@@ -48,7 +48,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="only list what would be backfilled: sessions, events, estimated tokens")
     cmd.add_argument("--since", type=_date, metavar="DATE",
                      help="only sessions active on or after this date (YYYY-MM-DD)")
-    cmd.add_argument("--project", help="only sessions of this project")
+    cmd.add_argument("--project", help="only sessions of this project (id or display name)")
     cmd.add_argument("--limit", type=_positive, metavar="N", help="only the N most recent sessions")
     cmd.set_defaults(run=run_backfill)
 
@@ -244,7 +244,7 @@ def _dry_run(root: str, projects: str, selection: Selection) -> int:
 
     chosen, counts = plan(root, projects, selection)
     for item in chosen:
-        print(f"{item.transcript.session_id[:8]}  {item.last_ts[:10]}  {item.project:<16} "
+        print(f"{item.transcript.session_id[:8]}  {item.last_ts[:10]}  {item.name or item.project:<16} "
               f"{plural(item.events, 'event')}, ~{item.chars // 4:,} tokens")
     events, chars = sum(p.events for p in chosen), sum(p.chars for p in chosen)
     print(f"would backfill {plural(len(chosen), 'session')}, {plural(events, 'event')}, "

@@ -64,7 +64,8 @@ class Planned:
     events: int
     chars: int
     last_ts: str
-    project: str
+    project: str    # the project id
+    name: str = ""  # its display name
 
 
 @dataclass(frozen=True)
@@ -292,8 +293,9 @@ def plan(data_dir: str, projects_dir: str | None = None,
             counts["empty"] += 1
             continue
         first = fastjson.loads(lines[0])
+        head = first if isinstance(first, dict) else {}
         planned = Planned(transcript, len(lines), sum(map(len, lines)), max(i[0] for i in items),
-                          str(first.get("project", "")) if isinstance(first, dict) else "")
+                          str(head.get("project", "")), str(head.get("project_name", "")))
         if _selected(planned, selection):
             chosen.append(planned)
         else:
@@ -306,7 +308,7 @@ def plan(data_dir: str, projects_dir: str | None = None,
 
 
 def _selected(planned: Planned, selection: Selection) -> bool:
-    if selection.project is not None and planned.project != selection.project:
+    if selection.project is not None and selection.project not in (planned.project, planned.name):
         return False
     return selection.since is None or planned.last_ts[:len(selection.since)] >= selection.since
 

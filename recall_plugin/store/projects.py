@@ -175,10 +175,13 @@ def find(conn: sqlite3.Connection, text: str) -> str:
     the one project with that display name, else ``text`` itself. Several projects with that
     name is an error."""
     text = text.strip()
-    if _known(conn, text):
-        return canonical(conn, text)
-    named = [str(r[0]) for r in conn.execute(
-        "SELECT id FROM projects WHERE alias_of IS NULL AND name = ? ORDER BY id", (text,))]
+    try:
+        if _known(conn, text):
+            return canonical(conn, text)
+        named = [str(r[0]) for r in conn.execute(
+            "SELECT id FROM projects WHERE alias_of IS NULL AND name = ? ORDER BY id", (text,))]
+    except sqlite3.OperationalError:
+        return text  # a store not migrated yet (opened read-only): no projects table
     if len(named) > 1:
         raise ValueError(f"{len(named)} projects are named {text!r}; use one of their ids: "
                          + ", ".join(named))

@@ -20,8 +20,8 @@ import sqlite3
 import sys
 
 from .. import fastjson, paths
-from . import frame
 from ..store.projects import project_label
+from . import frame
 
 FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "

@@ -68,6 +68,13 @@ def context_of(run_hook: HookRunner, cwd: Path, **env: str) -> str:
     return str(json.loads(out)["hookSpecificOutput"]["additionalContext"]) if out else ""
 
 
+def title(name: str) -> str:
+    """The first line of the injected block for a project shown as ``name``."""
+    from recall_plugin.context import frame
+
+    return frame.header(name).splitlines()[0]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "recall_plugin", *args], capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
@@ -188,7 +195,7 @@ def test_two_unrelated_repositories_named_app_never_share(
     context_a, context_b = context_of(run_hook, alice / "src"), context_of(run_hook, bob)
     assert "rotate the billing keys" in context_a and "landing page" not in context_a
     assert "landing page" in context_b and "billing" not in context_b
-    assert context_a.startswith('# Memory of project "app"')
+    assert context_a.startswith(title("app")) and context_b.startswith(title("app"))
     for words, mine in (("billing keys", id_a), ("landing page", id_b)):
         hits = search(conn, words, Filters(project=id_a), 10, None)
         assert {h.project for h in hits} <= {id_a} and bool(hits) == (mine == id_a)
@@ -264,7 +271,7 @@ def test_projects_join_and_rename_are_explicit_commands(
     assert cli("projects", "rename", "app", "Billing").returncode == 0
     send("UserPromptSubmit", alice, SESSION_A, prompt="later", prompt_id="p9")
     extract_spool_only(data_dir)  # the config's name no longer wins over the user's
-    assert context_of(run_hook, alice).startswith('# Memory of project "Billing"')
+    assert context_of(run_hook, alice).startswith(title("Billing"))
     assert cli("projects", "join", id_a, "nope", "--yes").returncode == 1
 
 

@@ -32,7 +32,7 @@ MAX_NAME = 80
 DEFAULT_PORTS = ("22", "80", "443", "9418")
 _MAX_CONFIG_BYTES = 1 << 20
 _MAX_DEPTH = 3
-_UNSAFE = '"<>`\\'
+_SAFER = {'"': "'", "`": "'", "<": "\u2039", ">": "\u203a", "\\": "/"}
 
 
 class Location:
@@ -215,11 +215,12 @@ def _folder(root: str) -> str:
 
 
 def clean_name(value: object) -> str:
-    """A display name: one line of printable characters without quotes or angle brackets
-    (it is shown inside quotes and markup), at most ``MAX_NAME`` characters; "" if none."""
+    """A display name: one line of printable characters, at most ``MAX_NAME`` of them, with
+    look-alikes for double quotes, backticks, angle brackets and backslashes (it is shown
+    inside quotes and markup); "" if none."""
     if not isinstance(value, str):
         return ""
-    text = "".join(c if c.isprintable() and c not in _UNSAFE else " " for c in value)
+    text = "".join(_SAFER.get(c, c) if c.isprintable() else " " for c in value)
     return " ".join(text.split())[:MAX_NAME]
 
 

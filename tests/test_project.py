@@ -147,7 +147,7 @@ def test_config_renames_the_display_only_and_the_setting_names_a_project(tmp_pat
     repo = make_repo(tmp_path / "shop-api")
     (repo / ".claude-recall.json").write_text(json.dumps({"project": 'shop"\n<x>INJECTED: yes'}))
     project = resolve(str(repo / "src"))
-    assert (project.id, project.display) == (f"dir:{repo}", "shop x INJECTED: yes")
+    assert (project.id, project.display) == (f"dir:{repo}", "shop' \u2039x\u203aINJECTED: yes")
     forced = resolve(str(repo / "src"), forced_name="forced")
     assert (forced.id, forced.display) == ("name:forced", "forced")
     assert resolve(str(repo), forced_name="git:github.com/acme/app").id == "git:github.com/acme/app"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data file: one record per entry reads better than wrapped cells)
 """A deterministic corpus of coding-session memory and questions about it, for eval_recall.
 
 Shaped like the extractor's output: observations (type, title, subtitle, narrative, facts,
@@ -357,6 +358,12 @@ MULTI_Q = [
     ("CI pip cache and the self-hosted gpu runner", ("ci-cache", "gpu-runner")),
 ]
 
+# Nothing in the corpus answers these: a search should find no relevant memory.
+UNRELATED = ("recipe for lasagna with spinach", "who won the football world cup", "best hiking trails in norway",
+             "how tall is mount everest", "knitting patterns for a winter scarf", "purple elephant banana smoothie",
+             "translate good morning into japanese", "history of the roman empire", "quantum chromodynamics lattice",
+             "what is the capital of australia", "gardening tips for tomatoes", "jazz piano chord voicings")
+
 ROUTINE_TITLES = (
     "Add unit tests for {m}", "Rename helper in {m}", "Bump {d} to {v}", "Fix typo in {m} docstring",
     "Tidy imports in {m}", "Log request ids in {m}", "Type hints for {m}", "Remove dead code in {m}",
@@ -420,7 +427,7 @@ def summaries(recs: list[Record]) -> list[tuple[str, str, str, str, str, str, st
 
 def questions() -> list[Question]:
     qs: list[Question] = []
-    for k, p, *_rest in KEY:
+    for k, _p, *_rest in KEY:
         para, exact, keyword = _rest[-3:]
         qs.append(Question("paraphrase", para, (k,), None))
         qs.append(Question("exact", exact, (k,), None))
@@ -431,10 +438,11 @@ def questions() -> list[Question]:
     return qs
 
 
-STOP = set("a an the of to in on for and or with without by from at as is are was were be been it its "
+STOP_TEXT = ("a an the of to in on for and or with without by from at as is are was were be been it its "
            "this that we our us they them their when what why how who which did do does done get got "
            "not no so than then there into out up down after before about over under one some all "
-           "every each can could would should will kept keep still now new making sure people".split())
+           "every each can could would should will kept keep still now new making sure people")
+STOP = set(STOP_TEXT.split())
 
 
 def content_words(text: str) -> set[str]:

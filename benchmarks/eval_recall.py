@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-import eval_corpus as corpus  # noqa: E402
-
+from benchmarks import eval_corpus as corpus  # noqa: E402
 from recall_plugin import search as search_mod  # noqa: E402
 from recall_plugin import settings  # noqa: E402
 from recall_plugin.index import VectorIndex  # noqa: E402
@@ -157,6 +156,11 @@ def main() -> None:
                 continue
             results[name] = evaluate(conn, refs, ranker, questions)
         report(results)
+        print("unrelated queries answered with nothing (relevance floor):")
+        for name, ranker in rankers(index).items():
+            empty = sum(not ranker(conn, corpus.Question("unrelated", text, ()), 10)
+                        for text in corpus.UNRELATED)
+            print(f"  {name:<8}{empty}/{len(corpus.UNRELATED)}")
         if args.json:
             print(json.dumps(results, indent=1))
 

@@ -195,7 +195,7 @@ def test_search_filters(mcp: Mcp) -> None:
     assert refs(mcp.ok("search", concept="backoff", since="2026-11-19")) == ["#2"]
     assert refs(mcp.ok("search", type="bugfix,change", until="2026-11-21")) == ["#1"]
     assert refs(mcp.ok("search", since="2026-11-01", limit=2)) == ["#5", "#3"]
-    assert mcp.ok("search", query="zebra").startswith("No memory matches in project alpha")
+    assert mcp.ok("search", query="zebra").startswith("No relevant memory in project alpha")
 
 
 def test_timeline_around_an_id(mcp: Mcp) -> None:
@@ -414,7 +414,7 @@ def test_modern_requests_carry_their_version(tmp_path: Path) -> None:
     called = raw.ask(request(2, "tools/call", {"name": "search", "arguments": {"query": "retry"},
                                                "_meta": MODERN_META}))["result"]
     assert called["resultType"] == "complete" and called["isError"] is False
-    assert called["content"][0]["text"].startswith("No memory matches in project alpha")
+    assert called["content"][0]["text"].startswith("No relevant memory in project alpha")
     future = {**MODERN_META, "io.modelcontextprotocol/protocolVersion": "2099-01-01"}
     wrong = raw.ask(request(3, "tools/list", {"_meta": future}))
     assert wrong["error"]["code"] == -32022

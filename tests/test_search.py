@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import subprocess
 import sys
@@ -10,7 +12,7 @@ from pathlib import Path
 from recall_support import plant
 
 from recall_plugin.index import VectorHit
-from recall_plugin.search import Filters, Hit, fts_query, fuse, search
+from recall_plugin.search import Evidence, Filters, Hit, dates, fts_query, search
 
 
 def titles(hits: list[Hit]) -> list[str]:
@@ -56,28 +58,107 @@ def test_recency_breaks_ties_only(data_dir: Path) -> None:
 
 
 class FakeVectors:
-    """A stand-in index whose ranking we choose, to test the fusion itself."""
+    """A stand-in index whose similarities we choose, to test the fusion itself."""
 
     model_id = "fake"
 
-    def __init__(self, ranking: list[str]) -> None:
-        self.ranking = ranking
+    def __init__(self, sims: dict[str, float]) -> None:
+        self.sims = sims
+        self.wheres: list[object] = []
 
     def query(self, text: str, k: int, where: dict[str, object] | None = None) -> list[VectorHit]:
-        return [VectorHit(ref, 0.1 * n) for n, ref in enumerate(self.ranking[:k])]
+        self.wheres.append(where)
+        ranked = sorted(self.sims, key=lambda ref: -self.sims[ref])
+        return [VectorHit(ref, 1.0 - self.sims[ref]) for ref in ranked[:k]]
 
 
-def test_fusion_puts_what_both_lists_agree_on_first(data_dir: Path) -> None:
+def test_strong_evidence_in_one_leg_beats_middling_agreement() -> None:
+    # a record one leg is sure of outranks one that both legs find only weakly
+    assert Evidence(vector=0.7).score > Evidence(fts=0.4, vector=0.3, fts_rank=1.0).score
+    assert Evidence(fts=1.0, fts_rank=1.0).score > Evidence(fts=0.5, vector=0.35).score
+    assert Evidence(fts=1.0).relevant and Evidence(vector=0.5).relevant
+    assert not Evidence(fts=0.2, vector=0.2).relevant
+
+
+def test_meaning_alone_finds_a_paraphrase_and_says_how(data_dir: Path) -> None:
     conn = plant(data_dir)
-    # FTS alone ranks the uploader fix first for "retry cache"; the vectors rank the cache
-    # decision first and the uploader fourth: fused, the record high in both lists wins.
-    fts_first = titles(search(conn, "retry cache"))
-    assert fts_first[0] == "Fix retry storm in uploader"
-    vectors = FakeVectors(["obs:3", "obs:5", "obs:6", "obs:1"])
-    fused = search(conn, "retry cache", index=vectors)  # type: ignore[arg-type]
-    assert fused[0].title == "Use SQLite WAL for the order cache"
-    assert set(fused[0].matched) == {"fts", "vector"}
-    assert fuse(["a", "b"], ["b", "c"])["b"][0] > fuse(["a", "b"], ["b", "c"])["a"][0]
+    assert search(conn, "purchase lookups stalling overnight") == []  # no word in common
+    vectors = FakeVectors({"obs:3": 0.62, "obs:1": 0.25, "obs:5": 0.1})
+    hits = search(conn, "purchase lookups stalling overnight", index=vectors)  # type: ignore[arg-type]
+    assert [h.title for h in hits] == ["Use SQLite WAL for the order cache"]  # the rest is below the floor
+    assert hits[0].matched == ("vector",) and hits[0].evidence() == "vector 0.62"
+    fused = search(conn, "order cache", index=vectors)  # type: ignore[arg-type]
+    assert fused[0].matched == ("fts", "vector") and fused[0].fts == 1.0
+
+
+def test_unrelated_query_finds_no_relevant_memory(data_dir: Path) -> None:
+    conn = plant(data_dir)
+    weak = FakeVectors({f"obs:{n}": 0.15 for n in range(1, 7)})
+    for query in ("recipe for lasagna", "the and of", "who won the world cup"):
+        assert search(conn, query) == []
+        assert search(conn, query, index=weak) == []  # type: ignore[arg-type]
+    out = subprocess.run([sys.executable, "-m", "recall_plugin", "search", "lasagna", "recipe"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "no relevant memory", out.stdout
+
+
+def many(n: int) -> list[tuple[object, ...]]:
+    """n records on overlapping subjects, so that a query has more candidates than a page."""
+    words = ("retry", "cache", "sandbox", "invoice", "theme", "deploy", "token", "queue")
+    return [("shop" if i % 3 else "blog", "change", f"{words[i % 8]} {words[(i * 3) % 8]} step {i}",
+             "", f"work on the {words[(i * 5) % 8]} and the {words[i % 8]}", [], [], [],
+             f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}T10:00:00.000Z") for i in range(n)]
+
+
+def test_a_longer_limit_only_adds_to_the_end(data_dir: Path) -> None:
+    conn = plant(data_dir, many(120))
+    vectors = FakeVectors({f"obs:{n}": 0.2 + (n * 37 % 50) / 100 for n in range(1, 121)})
+    for query in ("retry cache", "deploy", "invoice theme token", "queue sandbox retry deploy"):
+        for index in (None, vectors):
+            pages = [[h.ref for h in search(conn, query, Filters(), k, index)]  # type: ignore[arg-type]
+                     for k in (1, 3, 5, 10, 25)]
+            for short, long in itertools.pairwise(pages):
+                assert long[:len(short)] == short, (query, short, long)
+            assert len(pages[-1]) == 25
+
+
+def test_cross_project_isolation(data_dir: Path) -> None:
+    conn = plant(data_dir, many(60))
+    shop = {f"obs:{n}": 0.9 for n in range(1, 61)}  # the index would return every project
+    vectors = FakeVectors(shop)
+    for query in ("retry cache", "deploy token", "step"):
+        hits = search(conn, query, Filters(project="blog"), 20, vectors)  # type: ignore[arg-type]
+        assert hits and {h.project for h in hits} == {"blog"}
+    assert vectors.wheres[0] is None  # over-fetched without the filter, filtered in SQLite
+
+
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)  # a Friday
+
+
+def test_dates_in_a_query_become_a_range() -> None:
+    cases = {
+        "what changed yesterday": ("what changed", "2026-11-19", "2026-11-20"),
+        "deploy failure last week": ("deploy failure", "2026-11-09", "2026-11-16"),
+        "bundle work in July": ("bundle work", "2026-07-01", "2026-08-01"),
+        "alerts before February": ("alerts", None, "2026-02-01"),
+        "after October the cache": ("the cache", "2026-11-01", None),
+        "on 2026-06-22 the deploy": ("the deploy", "2026-06-22", "2026-06-23"),
+        "this month": ("", "2026-11-01", "2026-11-21"),
+        "in December": ("", "2025-12-01", "2026-01-01"),  # the latest December, not a future one
+        "it may fail": ("it may fail", None, None),  # "may" as a verb is not a month
+        "march 2025 invoices": ("invoices", "2025-03-01", "2025-04-01"),
+    }
+    for query, expected in cases.items():
+        assert dates.parse(query, NOW) == expected, query
+
+
+def test_date_queries_filter_the_results(data_dir: Path) -> None:
+    conn = plant(data_dir)
+    week = search(conn, "last week", Filters(project="shop"), now=NOW)  # 2026-11-09 .. 11-15
+    assert {h.created_at[:10] for h in week} == {"2026-11-10", "2026-11-12", "2026-11-14", "2026-11-15"}
+    assert [h.title for h in search(conn, "requests bump this week", now=NOW)] == ["Bump requests to 2.32"]
+    assert search(conn, "uploader retry in October", now=NOW) == []
+    assert search(conn, "uploader retry in November", now=NOW)[0].title == "Fix retry storm in uploader"
 
 
 def test_cli_json(data_dir: Path) -> None:

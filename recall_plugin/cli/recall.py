@@ -100,9 +100,9 @@ def run_search(args: argparse.Namespace) -> int:
                          indent=2))
     else:
         for hit in hits:
-            print(line(hit, labels[hit.project]))
+            print(line(hit, labels[hit.project]) + (f"  [{hit.evidence()}]" if query else ""))
         if not hits:
-            print("no matches")
+            print("no relevant memory" if query else "no records match these filters")
     return 0
 
 

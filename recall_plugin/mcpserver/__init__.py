@@ -73,10 +73,10 @@ def hits_text(hits: Sequence[Hit], project: str, cross: bool = False) -> str:
     scope = "all projects" if project == "*" else f"project {project}"
     if not hits:
         wider = ' or project="*"' if cross and project != "*" else ""
-        return f"No memory matches in {scope}. Try other words or fewer filters{wider}."
+        return f"No relevant memory in {scope}. Try other words or fewer filters{wider}."
     lines = [line(f"#{h.id}" if h.kind == "observation" else h.ref, h.created_at, h.type,
                   h.title or h.subtitle, h.files, h.project if project == "*" else "", h.flagged)
-             for h in hits]
+             + (f" [{h.evidence()}]" if h.matched else "") for h in hits]
     ids = ", ".join(str(h.id) if h.kind == "observation" else f'"{h.ref}"' for h in hits[:3])
     return "\n".join([*lines, f"{len(hits)} hits in {scope}. Details: get_observations(ids=[{ids}]);"
                       " what happened around one: timeline(around_id=<id>)."])

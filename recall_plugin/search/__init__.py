@@ -1,24 +1,45 @@
-"""One search for every surface (CLI, MCP, viewer, SessionStart): full text and vectors, fused.
+"""One search for every surface (CLI, MCP, viewer): full text and vectors, fused by evidence.
 
-FTS5 ranks with BM25 over observations and summaries (each word of the query becomes a quoted
-phrase, so identifiers, error strings and file paths match exactly and nothing in the query
-can break FTS syntax); the vector index, when there is one, ranks by meaning. The two lists
-are merged by reciprocal-rank fusion; recency only breaks ties. Filters: project, type, date
-range, file path and concept.
+Two legs find candidates, each to a fixed depth whatever the ``limit`` (so the top 5 is always
+the start of the top 10):
+
+- FTS5: every content word of the query (stop words left out) is a quoted phrase, so
+  identifiers, error strings and paths match exactly and nothing in the query can break FTS
+  syntax. Records holding every word come first; records holding only some are kept too, but
+  each candidate's evidence is its *coverage*: the IDF-weighted share of the query's words it
+  holds. Observations and summaries are merged by that evidence, not alternated.
+- Vectors (when there is an index): cosine similarity of the query and the record.
+
+A record's score is ``FTS_WEIGHT * coverage**2 + VECTOR_WEIGHT * scaled similarity``; a record
+below ``FLOOR`` on both legs is not relevant, so an unrelated query finds nothing ("no
+relevant memory") instead of every record. Dates named in the query ("last week", "in March",
+"2026-06-22") become a date filter. Filters: project, type, date range, file path, concept.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..index import VectorIndex
+from . import dates, terms
 
-RRF_K = 60
-FTS_WEIGHTS = {"observations": "10.0, 4.0, 1.0, 2.0, 3.0, 2.0, 2.0",
-               "summaries": "3.0, 1.0, 1.0, 1.5, 1.0, 1.0"}
-
+DEPTH = 60             # candidates per leg, independent of limit
+FTS_WEIGHT = 1.0       # a record holding every query word
+VECTOR_WEIGHT = 1.0    # a record at or above SIM_HIGH
+SIM_LOW, SIM_HIGH = 0.20, 0.60  # cosine similarity mapped to 0..1 between these
+MIN_COVERAGE = 0.3     # FTS evidence below this share of the query is noise on its own
+MIN_SIMILARITY = 0.27  # vector evidence below this is noise on its own
+SUMMARY_YIELD = 0.8    # see details_first
+FTS_WEIGHTS = {"observations": "2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5",
+               "summaries": "1.5, 1.0, 1.0, 1.0, 1.0, 1.0"}
+FTS_COLUMNS = {"observations": ("title", "subtitle", "narrative", "facts", "concepts", "files_read",
+                                  "files_modified"),
+               "summaries": ("request", "investigated", "learned", "completed", "next_steps", "notes")}
+FTS_TEXT = {table: " || ' ' || ".join(f"{table}.{c}" for c in cols) for table, cols in FTS_COLUMNS.items()}
+PREFIX = {"observations": "obs", "summaries": "sum"}
 
 @dataclass(frozen=True)
 class Filters:
@@ -44,6 +65,8 @@ class Hit:
     score: float
     matched: tuple[str, ...] = field(default=())  # "fts", "vector"
     flagged: str = ""  # why it reads as an instruction to the agent ("" when it does not)
+    fts: float = 0.0     # share of the query's words it holds (IDF-weighted), 0..1
+    vector: float = 0.0  # cosine similarity to the query (0: not among the nearest)
 
     @property
     def ref(self) -> str:
@@ -53,7 +76,14 @@ class Hit:
         return {"id": self.id, "kind": self.kind, "type": self.type, "title": self.title,
                 "subtitle": self.subtitle, "project": self.project, "session_id": self.session_id,
                 "created_at": self.created_at, "files": list(self.files),
-                "score": round(self.score, 6), "matched": list(self.matched), "flagged": self.flagged}
+                "score": round(self.score, 6), "matched": list(self.matched), "flagged": self.flagged,
+                "evidence": {"fts": round(self.fts, 3), "vector": round(self.vector, 3)}}
+
+    def evidence(self) -> str:
+        """Which leg found it and how strongly, e.g. "fts 100%, vector 0.62"."""
+        parts = ([f"fts {self.fts:.0%}"] if self.fts else []) + (
+            [f"vector {self.vector:.2f}"] if self.vector else [])
+        return ", ".join(parts) or "recent"
 
 
 def fts_query(text: str, joiner: str = " OR ") -> str:
@@ -61,6 +91,28 @@ def fts_query(text: str, joiner: str = " OR ") -> str:
     AND-ed with ``joiner=" "``)."""
     words = [w.replace('"', '""') for w in text.split() if any(c.isalnum() for c in w)]
     return joiner.join(f'"{w}"' for w in words)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a record was found: FTS coverage (0..1) and vector similarity (-1..1, 0 = none)."""
+
+    fts: float = 0.0
+    vector: float = 0.0
+    fts_rank: float = 0.0  # 0..1: its BM25 relative to the best of its list
+
+    @property
+    def score(self) -> float:
+        sim = min(1.0, max(0.0, (self.vector - SIM_LOW) / (SIM_HIGH - SIM_LOW)))
+        return FTS_WEIGHT * self.fts ** 2 * (0.8 + 0.2 * self.fts_rank) + VECTOR_WEIGHT * sim
+
+    @property
+    def relevant(self) -> bool:
+        return self.fts >= MIN_COVERAGE or self.vector >= MIN_SIMILARITY
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        return tuple(name for name, value in (("fts", self.fts), ("vector", self.vector)) if value > 0)
 
 
 def _wanted(filters: Filters, kind: str) -> bool:
@@ -95,72 +147,157 @@ def _where(filters: Filters, table: str) -> tuple[str, list[object]]:
     return (" AND ".join(clauses) or "1"), args
 
 
-def _fts_ids(conn: sqlite3.Connection, table: str, query: str, filters: Filters,
-             limit: int) -> list[int]:
+def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
+              limit: int) -> list[tuple[int, float, str]]:
     where, args = _where(filters, table)
-    sql = (f"SELECT {table}.id FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid"
-           f" WHERE {table}_fts MATCH ? AND {where}"
-           f" ORDER BY bm25({table}_fts, {FTS_WEIGHTS[table]}), {table}.created_at DESC LIMIT ?")
-    return [int(r[0]) for r in conn.execute(sql, [query, *args, limit])]
+    sql = (f"SELECT {table}.id, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank, {FTS_TEXT[table]}"
+           f" FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid"
+           f" WHERE {table}_fts MATCH ? AND {where} ORDER BY rank, {table}.created_at DESC LIMIT ?")
+    return [(int(r[0]), float(r[1]), str(r[2])) for r in conn.execute(sql, [match, *args, limit])]
+
+
+def fts_evidence(conn: sqlite3.Connection, text: str, filters: Filters,
+                 depth: int = DEPTH) -> dict[str, Evidence]:
+    """Records holding every content word of ``text`` (coverage 1), then, when those are
+    fewer than ``depth``, records holding some (their IDF-weighted coverage). BM25 is scaled
+    by the best of both tables, so observations and summaries compete on their scores."""
+    words = terms.query_words(text)
+    found: dict[str, tuple[float, float]] = {}
+    for table, prefix in PREFIX.items():
+        if not words or not _wanted(filters, table):
+            continue
+        weights = [terms.Idf(conn, table).weight(w) for w in words] if len(words) > 1 else [1.0]
+        for joiner in (" ", " OR "):
+            rows = _fts_rows(conn, table, joiner.join(terms.phrase(w) for w in words), filters, depth)
+            for rid, rank, body in rows:
+                cover = 1.0 if joiner == " " else terms.coverage(terms.tokens(body), words, weights)
+                found.setdefault(f"{prefix}:{rid}", (cover, rank))
+            if len(rows) >= depth or len(words) < 2:
+                break
+    best = min((rank for _, rank in found.values()), default=-1.0) or -1.0
+    return {ref: Evidence(fts=cover, fts_rank=rank / best) for ref, (cover, rank) in found.items()}
 
 
 def fts_ranked(conn: sqlite3.Connection, text: str, filters: Filters, limit: int) -> list[str]:
-    """Doc refs ("obs:12", "sum:3") in BM25 order, observations and summaries interleaved:
-    records holding every word first, then (when those are few) records holding any."""
-    ranked: list[str] = []
-    for joiner in (" ", " OR "):
-        query = fts_query(text, joiner)
-        if not query:
-            return []
-        lists = [[f"{prefix}:{i}" for i in _fts_ids(conn, table, query, filters, limit)]
-                 for table, prefix in (("observations", "obs"), ("summaries", "sum"))
-                 if _wanted(filters, table)]
-        ranked += [ref for ref in _interleave(lists) if ref not in ranked]
-        if len(ranked) >= limit or len(text.split()) < 2:
-            break
-    return ranked[:limit]
+    """Doc refs ("obs:12", "sum:3") by FTS evidence alone (best first)."""
+    found = fts_evidence(conn, text, filters)
+    return sorted(found, key=lambda ref: -found[ref].score)[:limit]
 
 
-def _interleave(lists: list[list[str]]) -> list[str]:
-    out: list[str] = []
-    for i in range(max((len(x) for x in lists), default=0)):
-        out += [x[i] for x in lists if i < len(x)]
+def vector_where(filters: Filters) -> dict[str, object] | None:
+    from ..index import where_filter
+    from ..index.docs import epoch
+
+    types = tuple(t for t in filters.types if t != "summary")
+    kind = None if not filters.types or ("summary" in filters.types and types) else (
+        "summary" if not types else "observation")
+    return where_filter(filters.project, kind, types if kind == "observation" else (),
+                        epoch(filters.since) if filters.since else None,
+                        epoch(filters.until) if filters.until else None)
+
+
+def _passing(conn: sqlite3.Connection, refs: list[str], filters: Filters) -> set[str]:
+    """The refs whose rows exist and pass ``filters``."""
+    out: set[str] = set()
+    for table, prefix in PREFIX.items():
+        ids = [int(r.split(":")[1]) for r in refs if r.startswith(prefix + ":")]
+        if not ids or not _wanted(filters, table):
+            continue
+        where, args = _where(filters, table)
+        rows = conn.execute(f"SELECT id FROM {table} WHERE id IN ({','.join('?' * len(ids))})"
+                            f" AND {where}", [*ids, *args])
+        out.update(f"{prefix}:{row[0]}" for row in rows)
     return out
 
 
+def vector_evidence(conn: sqlite3.Connection, index: VectorIndex | None, text: str,
+                    filters: Filters, depth: int = DEPTH) -> dict[str, Evidence]:
+    """Similarity of the nearest records under ``filters``. Filtered queries over-fetch from
+    the whole index and filter in SQLite (a filtered HNSW search grows with the index); only a
+    filter that leaves too few asks the index with the filter itself."""
+    if index is None or not text.strip():
+        return {}
+    try:
+        if filters == Filters():
+            hits = index.query(text, depth, None)
+        else:
+            hits = index.query(text, depth * 4, None)
+            kept = _passing(conn, [h.id for h in hits], filters)
+            if len(kept) < depth // 3 and len(hits) == depth * 4:
+                hits = index.query(text, depth, vector_where(filters))
+                kept = _passing(conn, [h.id for h in hits], filters)
+            hits = [h for h in hits if h.id in kept][:depth]
+    except Exception:  # a failing index must never break search: FTS still answers
+        return {}
+    return {h.id: Evidence(vector=1.0 - h.distance) for h in hits}
+
+
 def vector_ranked(index: VectorIndex | None, text: str, filters: Filters, limit: int) -> list[str]:
+    """Doc refs by vector similarity alone, only the project filter applied (for benchmarks)."""
     if index is None or not text.strip():
         return []
     where: dict[str, object] = {"project": filters.project} if filters.project else {}
     try:
-        hits = index.query(text, limit, where or None)
-    except Exception:  # a failing index must never break search: FTS still answers
+        return [h.id for h in index.query(text, limit, where or None)]
+    except Exception:
         return []
-    return [h.id for h in hits]
 
 
-def fuse(*rankings: list[str]) -> dict[str, tuple[float, tuple[str, ...]]]:
-    """Reciprocal-rank fusion: ref -> (score, names of the lists it came from)."""
-    names = ("fts", "vector")
-    fused: dict[str, tuple[float, tuple[str, ...]]] = {}
-    for name, ranking in zip(names, rankings, strict=False):
-        for rank, ref in enumerate(ranking):
-            score, where = fused.get(ref, (0.0, ()))
-            fused[ref] = (score + 1.0 / (RRF_K + rank + 1), (*where, name))
-    return fused
+def combine(*legs: dict[str, Evidence]) -> dict[str, Evidence]:
+    """One Evidence per ref from the legs' evidence."""
+    out: dict[str, Evidence] = {}
+    for leg in legs:
+        for ref, ev in leg.items():
+            have = out.get(ref, Evidence())
+            out[ref] = Evidence(max(have.fts, ev.fts), max(have.vector, ev.vector),
+                                max(have.fts_rank, ev.fts_rank))
+    return out
+
+
+def with_dates(query: str, filters: Filters, now: str | dt.datetime | None = None) -> tuple[str, Filters]:
+    """The query without its date words, and ``filters`` narrowed to the dates it names."""
+    moment = now if isinstance(now, dt.datetime) else (
+        dt.datetime.fromisoformat(now.replace("Z", "+00:00")) if now else dt.datetime.now(dt.timezone.utc))
+    text, since, until = dates.parse(query, moment)
+    if since is None and until is None:
+        return query, filters
+    since = max(filter(None, (since, filters.since)), default=None)
+    until = min(filter(None, (until, filters.until)), default=None)
+    return text, replace(filters, since=since, until=until)
 
 
 def search(conn: sqlite3.Connection, query: str, filters: Filters = Filters(), limit: int = 10,
-           index: VectorIndex | None = None) -> list[Hit]:
-    """The best ``limit`` records for ``query`` under ``filters`` (newest first if no query)."""
+           index: VectorIndex | None = None, *, now: str | dt.datetime | None = None,
+           legs: tuple[str, ...] = ("fts", "vector")) -> list[Hit]:
+    """The best ``limit`` relevant records for ``query`` under ``filters`` (newest first if no
+    query; nothing when no record is relevant). Dates in the query narrow ``filters``."""
     if not query.strip():
         return recent(conn, filters, limit)
-    depth = max(limit * 4, 20)
-    fused = fuse(fts_ranked(conn, query, filters, depth),
-                 vector_ranked(index, query, filters, depth))
-    hits = [h for h in load_hits(conn, fused, filters) if h is not None]
-    hits.sort(key=lambda h: (-h.score, _neg_time(h.created_at)))
+    text, filters = with_dates(query, filters, now)
+    if not text.strip() or not terms.query_words(text):
+        return recent(conn, filters, limit) if text != query else []
+    evidence = combine(fts_evidence(conn, text, filters) if "fts" in legs else {},
+                       vector_evidence(conn, index, text, filters) if "vector" in legs else {})
+    relevant = {ref: ev for ref, ev in evidence.items() if ev.relevant}
+    hits = details_first([h for h in load_hits(conn, relevant, filters) if h is not None])
+    hits.sort(key=lambda h: (-h.score, _neg_time(h.created_at), h.ref))
     return hits[:limit]
+
+
+def details_first(hits: list[Hit]) -> list[Hit]:
+    """A session summary found together with one of its own observations scoring nearly as
+    well goes just below it: the observation is the specific record, the summary its overview."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        if hit.kind == "observation":
+            best[hit.session_id] = max(best.get(hit.session_id, 0.0), hit.score)
+    out = []
+    for hit in hits:
+        detail = best.get(hit.session_id, 0.0) if hit.kind == "summary" else 0.0
+        if detail >= SUMMARY_YIELD * hit.score and detail < hit.score:
+            hit = replace(hit, score=detail - 1e-6)
+        out.append(hit)
+    return out
 
 
 def _neg_time(stamp: str) -> tuple[int, ...]:
@@ -173,7 +310,7 @@ SUM_COLUMNS = ("id, 'summary' AS kind, 'summary' AS type, request AS title, comp
                " project, session_id, created_at, '[]' AS files_read, '[]' AS files_modified, flagged")
 
 
-def load_hits(conn: sqlite3.Connection, fused: dict[str, tuple[float, tuple[str, ...]]],
+def load_hits(conn: sqlite3.Connection, fused: dict[str, Evidence],
               filters: Filters) -> list[Hit | None]:
     """Rows for the fused refs that pass the filters (vector hits are filtered here too)."""
     out: list[Hit | None] = []
@@ -185,14 +322,16 @@ def load_hits(conn: sqlite3.Connection, fused: dict[str, tuple[float, tuple[str,
         where, args = _where(filters, table)
         rows = conn.execute(f"SELECT {columns} FROM {table} WHERE id IN"
                             f" ({','.join('?' * len(ids))}) AND {where}", [*ids, *args])
-        out += [_hit(row, *fused[f"{prefix}:{row[0]}"]) for row in rows]
+        out += [_hit(row, fused[f"{prefix}:{row[0]}"]) for row in rows]
     return out
 
 
-def _hit(row: sqlite3.Row | tuple[object, ...], score: float, matched: tuple[str, ...]) -> Hit:
+def _hit(row: sqlite3.Row | tuple[object, ...], ev: Evidence | None = None) -> Hit:
     files = tuple(dict.fromkeys(json.loads(str(row[9])) + json.loads(str(row[8]))))
+    ev = ev or Evidence()
     return Hit(int(str(row[0])), str(row[1]), str(row[2]), str(row[3]), str(row[4] or ""),
-               str(row[5]), str(row[6]), str(row[7]), files, score, matched, str(row[10] or ""))
+               str(row[5]), str(row[6]), str(row[7]), files, ev.score if ev.matched else 0.0,
+               ev.matched, str(row[10] or ""), ev.fts, ev.vector)
 
 
 def recent(conn: sqlite3.Connection, filters: Filters, limit: int) -> list[Hit]:
@@ -203,6 +342,6 @@ def recent(conn: sqlite3.Connection, filters: Filters, limit: int) -> list[Hit]:
         where, args = _where(filters, table)
         rows = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}"
                             " ORDER BY created_at DESC, id DESC LIMIT ?", [*args, limit])
-        hits += [_hit(row, 0.0, ()) for row in rows]
+        hits += [_hit(row) for row in rows]
     hits.sort(key=lambda h: h.created_at, reverse=True)
     return hits[:limit]

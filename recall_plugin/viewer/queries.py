@@ -83,7 +83,8 @@ def records_for(conn: sqlite3.Connection, hits: list[Hit]) -> list[dict[str, obj
     for hit in hits:
         record = (observations if hit.kind == "observation" else summaries).get(hit.id)
         if record is not None:
-            out.append({**record, "score": round(hit.score, 6), "matched": list(hit.matched)})
+            out.append({**record, "score": round(hit.score, 6), "matched": list(hit.matched),
+                        "evidence": {"fts": round(hit.fts, 3), "vector": round(hit.vector, 3)}})
     return out
 
 

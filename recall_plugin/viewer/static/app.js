@@ -267,7 +267,7 @@
       q: f.q, project: f.project, type: f.type, since: f.since, until: f.until ? dayAfter(f.until) : "", limit: 50,
     });
     for (const record of data.items) state.items.set(refOf(record), record);
-    renderFeedInfo(h("span", { class: "muted", text: ` \u00b7 ${data.items.length} found${data.vectors ? " \u00b7 text + meaning" : ""}` }));
+    renderFeedInfo(h("span", { class: "muted", text: ` \u00b7 ${data.items.length || !data.query ? data.items.length + " found" : "no relevant memory"}${data.vectors ? " \u00b7 text + meaning" : ""}` }));
   }
 
   async function loadFeedPage(first) {

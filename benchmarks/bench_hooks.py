@@ -3,7 +3,9 @@
 Each hook runs as hooks.json runs it (``sh hooks/run EVENT`` with the plugin environment's
 interpreter), fed a real recorded payload, RUNS times, first with an empty queue and then with
 100,000 events already spooled. Printed next to a bare ``python -c pass`` of the same
-interpreter. Usage: ``python benchmarks/bench_hooks.py [--runs 50] [--queued 100000]``.
+interpreter. Then UserPromptSubmit again with 100,000 observations in the store (the per-prompt memory
+search). Usage: ``python benchmarks/bench_hooks.py [--runs 50] [--queued 100000]
+[--observations 100000]``.
 """
 
 from __future__ import annotations
@@ -106,6 +108,34 @@ def run_round(label: str, runs: int, env: dict[str, str], cwd: Path) -> dict[str
     return results
 
 
+PROMPTS = ("the oauth token refresh broke again in client_server_17", "run the tests again",
+           "why did the sqlite write-ahead logging change", "thanks, that works",
+           "look at the flaky integration test in queue_handler_5", "commit this")
+
+
+def prompt_round(observations: int, runs: int, env: dict[str, str], cwd: Path, base: Path) -> None:
+    """UserPromptSubmit with ``observations`` in the store: the per-prompt search included."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_recall import build  # type: ignore[import-not-found]
+
+    build(base / "data", 0, observations)
+    env = dict(env, CLAUDE_RECALL_PROJECT="shop-api")
+    samples, injected = [], 0
+    for n in range(runs):
+        body = dict(payloads()["UserPromptSubmit"], prompt=PROMPTS[n % len(PROMPTS)],
+                    prompt_id=f"prompt-obs-{n}", session_id=f"bench-{n}", cwd=str(cwd))
+        start = time.perf_counter()
+        out = subprocess.run(["sh", str(ROOT / "hooks" / "run"), "UserPromptSubmit"],
+                             input=json.dumps(body).encode(), env=env, cwd=cwd, check=True,
+                             capture_output=True).stdout
+        samples.append((time.perf_counter() - start) * 1000)
+        injected += bool(out.strip())
+    p50, p95 = percentiles(samples)
+    print(f"\n{observations:,} observations in the store (per-prompt memory on)")
+    print(f"  {'UserPromptSubmit':<20} {p50:8.1f} {p95:8.1f}   25/50  "
+          + ("ok" if p50 <= 25 and p95 <= 50 else "MISSED") + f"   ({injected}/{runs} prompts injected)")
+
+
 def baseline(runs: int, cwd: Path) -> None:
     for label, argv in (("python -c pass", [PYTHON, "-c", "pass"]),
                         ("python -S -c pass", [PYTHON, "-S", "-c", "pass"])):
@@ -117,6 +147,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--queued", type=int, default=100_000)
+    parser.add_argument("--observations", type=int, default=100_000,
+                        help="observations in the store for the per-prompt round (0: skip it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -132,6 +164,8 @@ def main() -> None:
         run_round("empty queue", args.runs, env, cwd)
         fill_queue(base / "data", args.queued, payloads()["PostToolUse"])
         run_round(f"{args.queued:,} events queued", args.runs, env, cwd)
+        if args.observations:
+            prompt_round(args.observations, args.runs, env, cwd, base)
 
 
 if __name__ == "__main__":

@@ -364,6 +364,15 @@ UNRELATED = ("recipe for lasagna with spinach", "who won the football world cup"
              "translate good morning into japanese", "history of the roman empire", "quantum chromodynamics lattice",
              "what is the capital of australia", "gardening tips for tomatoes", "jazz piano chord voicings")
 
+# Everyday prompts of a coding session: most prompts should get no injected memory.
+GENERIC = ("run the tests again", "commit this with a good message", "explain what this function does",
+           "make the error message clearer", "add type hints to this file", "now update the README",
+           "why is this failing?", "rename the variable to something better", "looks good, continue",
+           "can you refactor this into smaller functions", "fix the lint errors", "undo the last change",
+           "write a unit test for the parser", "what does this stack trace mean", "format the code",
+           "check the logs for errors", "add a docstring", "is there a simpler way to do this",
+           "open a pull request", "thanks, that works")
+
 ROUTINE_TITLES = (
     "Add unit tests for {m}", "Rename helper in {m}", "Bump {d} to {v}", "Fix typo in {m} docstring",
     "Tidy imports in {m}", "Log request ids in {m}", "Type hints for {m}", "Remove dead code in {m}",

@@ -184,6 +184,11 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
     """Side effects once the event is safely spooled."""
     if captured["kind"] == "session_start":
         _inject_context(captured, conf, _ensure_environment())
+    if captured["kind"] == "prompt" and not captured.get("private") and _context_allowed(captured, conf):
+        from ..context import prompt  # recorded memory this prompt is clearly about, if any
+
+        _emit("UserPromptSubmit", prompt.for_event(captured["project"], captured["session_id"],
+                                                   str(captured.get("prompt") or ""), conf))
     if conf.flag("CLAUDE_RECALL_AUTO_EXTRACT"):
         from . import spawn
 
@@ -191,6 +196,15 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
         state = spawn.start_extractor(root, paths.extractor_lock(root),
                                       os.path.join(paths.logs_dir(root), "extractor.out"))
         log.debug(f"extractor: {state}")
+
+
+def _context_allowed(captured: CapturedEvent, conf: settings.Settings) -> bool:
+    """Memory may be injected for this project (not excluded, not skipped for the session)."""
+    root = captured.get("project_root", "")
+    names = (captured["project"], root, captured.get("project_name", "") or os.path.basename(root))
+    return not os.environ.get(NO_CONTEXT_ENV) and not any(
+        globs.matches(name, g) for name in names if name
+        for g in conf.items("CLAUDE_RECALL_CONTEXT_EXCLUDED_PROJECTS"))
 
 
 def context_text(project: str, project_root: str, conf: settings.Settings,
@@ -222,6 +236,13 @@ def _inject_context(captured: CapturedEvent, conf: settings.Settings, notice: st
             "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}}
         if notice:
             output["systemMessage"] = notice
+        sys.stdout.write(fastjson.dumps(output))
+        sys.stdout.flush()
+
+
+def _emit(hook_event: str, text: str) -> None:
+    if text:
+        output = {"hookSpecificOutput": {"hookEventName": hook_event, "additionalContext": text}}
         sys.stdout.write(fastjson.dumps(output))
         sys.stdout.flush()
 

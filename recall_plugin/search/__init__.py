@@ -23,8 +23,9 @@ import json
 import sqlite3
 from dataclasses import dataclass, field, replace
 
+from .. import ftsquery as terms
+from .. import querydates as dates
 from ..index import VectorIndex
-from . import dates, terms
 
 DEPTH = 60             # candidates per leg, independent of limit
 FTS_WEIGHT = 1.0       # a record holding every query word

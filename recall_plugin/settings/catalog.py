@@ -191,6 +191,13 @@ CONTEXT = (
     Setting("CLAUDE_RECALL_MCP_CROSS_PROJECT_READ", "bool", False, group="context",
             help="Let the MCP tools read other projects' memory (a `project` argument; ids of other "
                  "projects). Writing and forgetting never cross projects."),
+    Setting("CLAUDE_RECALL_PROMPT_CONTEXT", "bool", True, group="context",
+            help="At each prompt, inject the few recorded observations the prompt is clearly "
+                 "about that the session has not been given yet (most prompts add nothing)."),
+    Setting("CLAUDE_RECALL_PROMPT_CONTEXT_ITEMS", "int", 3, minimum=0, group="context",
+            help="Most observations injected at one prompt."),
+    Setting("CLAUDE_RECALL_PROMPT_CONTEXT_MAX_CHARS", "int", 800, minimum=200, group="context",
+            help="Character budget of what is injected at one prompt."),
 )
 
 SETTINGS: tuple[Setting, ...] = (*GENERAL, *CAPTURE, *PROVIDER, *EXTRACT, *CLAUDE, *GEMINI,

@@ -1,9 +1,10 @@
-"""Query words, as FTS5 sees them: tokens, stop words, and how much of a query a record holds.
+"""Query words, as FTS5 sees them (ground floor, standard library only: search and the
+UserPromptSubmit hook share it): tokens, stop words, and how much of a query a record holds.
 
 FTS5's ``unicode61`` tokenizer splits on anything that is not a letter or digit and folds case,
 so ``parse_invoice_line`` is the three tokens ``parse invoice line`` and matches as a phrase.
 Each whitespace-separated word of a query is one phrase. Stop words ("the", "why", "did") carry
-no evidence: they are left out of the FTS query unless the query has nothing else.
+no evidence: they are left out of the FTS query (a query of nothing but stop words has no words).
 """
 
 from __future__ import annotations
@@ -84,27 +85,25 @@ def holds(doc: list[str], word: tuple[str, ...]) -> bool:
 
 
 class Idf:
-    """Inverse document frequency of query words in one FTS table (via an fts5vocab table in
-    the connection's temp schema: no change to the store)."""
+    """Inverse document frequency of query words in one FTS table, counted with the FTS index
+    itself up to ``cap`` records (a word in more than ``cap`` records is simply common), so
+    that a common word costs no more than a bounded scan."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
-        self.conn, self.vocab = conn, f"temp.recall_vocab_{table}"
-        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.vocab}"
-                     f" USING fts5vocab(main, '{table}_fts', 'row')")
-        self.total = int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) or 1
+    def __init__(self, conn: sqlite3.Connection, table: str, cap_share: float = 0.2) -> None:
+        self.conn, self.table = conn, table
+        row = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()  # O(1), close to count
+        self.total = max(1, int(row[0] or 0))
+        self.cap = max(1, int(self.total * cap_share)) + 1
+
+    def docs(self, word: tuple[str, ...]) -> int:
+        """Records holding ``word`` (at most ``cap``)."""
+        fts = f"{self.table}_fts"
+        row = self.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?"
+                                " LIMIT ?)", (phrase(word), self.cap)).fetchone()
+        return int(row[0])
 
     def weight(self, word: tuple[str, ...]) -> float:
-        if len(word) == 1 and word[0].endswith(STEM_MARK):
-            start = word[0][:-1]  # a stem: the most frequent of its forms
-            row = self.conn.execute(f"SELECT max(doc), 1 FROM {self.vocab} WHERE term >= ? AND term < ?",
-                                    (start, start + "\uffff")).fetchone()
-            docs = int(row[0] or 0)
-        else:
-            marks = ",".join("?" * len(word))
-            row = self.conn.execute(f"SELECT min(doc), count(*) FROM {self.vocab} WHERE term IN"
-                                    f" ({marks})", word).fetchone()
-            docs = int(row[0] or 0) if int(row[1]) == len(set(word)) else 0
-        return math.log(1.0 + self.total / (docs + 1.0))
+        return math.log(1.0 + self.total / (self.docs(word) + 1.0))
 
 
 def coverage(doc: list[str], words: list[tuple[str, ...]], weights: list[float]) -> float:

@@ -1,4 +1,5 @@
-"""Dates named in a query become a date range: "yesterday", "last week", "in March",
+"""Dates named in a query become a date range (ground floor, standard library only: search
+and the UserPromptSubmit hook share it): "yesterday", "last week", "in March",
 "before April", "after 2026-10-01", "3 days ago", "this month", "2026-06-22", "2025".
 
 ``parse(query, now)`` returns the query without its date words and the ``[since, until)``

@@ -32,9 +32,9 @@ def test_snapshot(data_dir: Path) -> None:
         "Latest sessions:",
         "- Session 2026-11-18 - asked: make checkout resilient; done: retry with backoff; "
         "learned: the sandbox needs docker; next: load-test the uploader",
-        "Recent observations (newest first):",
-        "#6 2026-11-18 change: Bump requests to 2.32 (requirements.txt)",
-        "#4 2026-11-15 refactor: Split parse_invoice_line into smaller helpers (invoice.py)",
+        "Observations most relevant now (to the latest session, the working tree, recency and type):",
+        "#1 2026-11-10 bugfix: Fix retry storm in uploader (uploader.py)",  # the next step's subject
+        "#2 2026-11-12 discovery: ECONNREFUSED from payments sandbox on port 8443 (test_payments.py)",
         "#3 2026-11-14 decision: Use SQLite WAL for the order cache (order_cache.py)",
         "~~~",
         FOOTER,
@@ -91,3 +91,66 @@ def test_context_command_prints_exactly_what_is_injected(data_dir: Path, run_hoo
         printed = subprocess.run([sys.executable, "-m", "recall_plugin", "context", *args],
                                  capture_output=True, text=True, timeout=60, cwd=where).stdout
         assert printed == injected + "\n"
+
+
+def history(n: int) -> list[tuple[Any, ...]]:
+    """A project history: routine changes every day, a few older decisions and bugfixes."""
+    rows: list[tuple[Any, ...]] = [
+        ("proj", "change", f"Routine tidy-up number {i}", "", "housekeeping", [], [], [f"src/misc{i}.py"],
+         f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00.000Z") for i in range(n)]
+    rows += [
+        ("proj", "decision", "Ledger amounts stored as integer cents", "", "floats lost pennies",
+         [], [], ["src/ledger/amounts.py"], "2026-08-01T00:00:00.000Z"),
+        ("proj", "bugfix", "Websocket heartbeat dropped behind the proxy", "", "proxy idle timeout",
+         [], [], ["src/live/socket.py"], "2026-08-02T00:00:00.000Z"),
+    ]
+    return rows
+
+
+def git_tree(root: Path, branch: str, changed: str) -> None:
+    """A working tree whose .git says: on ``branch``, ``changed`` modified since the index."""
+    import subprocess
+
+    (root / "src" / "live").mkdir(parents=True)
+    (root / changed).write_text("v1\n")
+    for args in (["init", "-q", "-b", branch], ["add", "."], ["-c", "user.email=a@b", "-c", "user.name=t",
+                                                             "commit", "-qm", "start"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    (root / changed).write_text("v2, longer\n")
+
+
+def test_the_situation_decides_what_is_shown(data_dir: Path, tmp_path: Path) -> None:
+    plant(data_dir, history(60))
+    newest = for_project(str(data_dir), "proj", observations=5, summaries=0)
+    assert "integer cents" not in newest and "heartbeat" not in newest  # old, no signal
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    git_tree(tree, "fix/heartbeat", "src/live/socket.py")
+    there = for_project(str(data_dir), "proj", observations=5, summaries=0, project_root=str(tree / "src"))
+    assert "#62 " in there.split("\n")[2]  # the working tree's file and branch: the heartbeat fix first
+    from recall_plugin.store.db import open_store, write
+
+    conn = open_store(str(data_dir))
+    with write(conn):
+        conn.execute("INSERT INTO summaries (session_id, project, request, next_steps, created_at,"
+                      " updated_at) VALUES ('s0', 'proj', 'money handling', 'check ledger amounts',"
+                      " '2026-10-30', '2026-10-30')")
+    planned = for_project(str(data_dir), "proj", observations=5, summaries=1)
+    assert "integer cents" in planned  # the latest summary's next step
+
+
+def ids_in(text: str) -> set[str]:
+    return {line.split()[0] for line in text.splitlines() if line[1:2].isdigit()}
+
+
+def test_resume_and_compact_do_not_repeat(data_dir: Path) -> None:
+    plant(data_dir, history(60))
+    first = for_project(str(data_dir), "proj", observations=5, summaries=0, session_id="s", source="startup")
+    shown = ids_in(first)
+    assert len(shown) == 5
+    for source in ("resume", "compact"):
+        again = for_project(str(data_dir), "proj", observations=5, summaries=0, session_id="s", source=source)
+        assert ids_in(again) and shown.isdisjoint(ids_in(again))
+        shown |= ids_in(again)
+    fresh = for_project(str(data_dir), "proj", observations=5, summaries=0, session_id="t", source="startup")
+    assert fresh == first

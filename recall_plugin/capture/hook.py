@@ -208,7 +208,7 @@ def _context_allowed(captured: CapturedEvent, conf: settings.Settings) -> bool:
 
 
 def context_text(project: str, project_root: str, conf: settings.Settings,
-                 display: str = "") -> str:
+                 display: str = "", session_id: str = "", source: str = "", cwd: str = "") -> str:
     """What SessionStart injects for this project id ("" for none)."""
     if not conf.flag("CLAUDE_RECALL_CONTEXT_ENABLED") or os.environ.get(NO_CONTEXT_ENV):
         return ""
@@ -221,14 +221,16 @@ def context_text(project: str, project_root: str, conf: settings.Settings,
     return context.for_project(conf.data_dir, project,
                                conf.number("CLAUDE_RECALL_CONTEXT_OBSERVATIONS"),
                                conf.number("CLAUDE_RECALL_CONTEXT_SUMMARIES"),
-                               conf.number("CLAUDE_RECALL_CONTEXT_MAX_CHARS"))
+                               conf.number("CLAUDE_RECALL_CONTEXT_MAX_CHARS"),
+                               project_root=cwd or project_root, session_id=session_id, source=source)
 
 
 def _inject_context(captured: CapturedEvent, conf: settings.Settings, notice: str = "") -> None:
     """The project's memory for the model; a notice (environment not ready) for both the user
     (``systemMessage``) and the model."""
     text = context_text(captured["project"], captured.get("project_root", ""), conf,
-                        captured.get("project_name", ""))
+                        captured.get("project_name", ""), captured["session_id"],
+                        str(captured.get("source") or ""), captured.get("cwd", ""))
     if notice:
         text = f"{notice}\n\n{text}" if text else notice
     if text:

@@ -56,11 +56,13 @@ def _summaries(conn: sqlite3.Connection, project: str, count: int) -> list[sqlit
         " WHERE project = ? AND flagged = '' ORDER BY updated_at DESC LIMIT ?", (project, count)).fetchall()
 
 
-def _observations(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT id, created_at, type, title, files_modified, files_read FROM observations"
-        " WHERE project = ? AND flagged = '' ORDER BY created_at DESC, id DESC LIMIT ?",
-        (project, count)).fetchall()
+def _observations(conn: sqlite3.Connection, project: str, count: int, project_root: str,
+                  skip: set[int]) -> list[sqlite3.Row]:
+    """The ``count`` observations most relevant to the starting session (``select``)."""
+    from . import select
+
+    where = select.situation(conn, project, project_root)
+    return select.ranked(conn, select.pool(conn, project), where, skip)[:count]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -91,10 +93,13 @@ def observation_line(row: sqlite3.Row) -> str:
 
 
 def render(conn: sqlite3.Connection, project: str, observations: int, summaries: int,
-           max_chars: int) -> str:
-    """The injected text for ``project``, or "" when there is no memory to show."""
+           max_chars: int, project_root: str = "", skip: set[int] | None = None,
+           given: list[int] | None = None) -> str:
+    """The injected text for ``project``, or "" when there is no memory to show; the ids
+    shown are appended to ``given``."""
     summary_rows = _summaries(conn, project, summaries) if summaries else []
-    obs_rows = _observations(conn, project, observations) if observations else []
+    obs_rows = _observations(conn, project, observations, project_root, skip or set()) \
+        if observations else []
     if not summary_rows and not obs_rows:
         return ""
     lines: list[str] = []
@@ -102,7 +107,8 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
         lines.append("Latest sessions:")
         lines += ["- " + summary_line(row, max(200, max_chars // 4)) for row in summary_rows]
     if obs_rows:
-        lines.append("Recent observations (newest first):")
+        lines.append("Observations most relevant now (to the latest session, the working tree,"
+                     " recency and type):")
     footer = FOOTER if mcp_tools_usable() else ""
     name = project_label(conn, project)  # the display name; ``project`` is the id
     used = sum(len(line) + 1 for line in lines) + frame.overhead(name, footer)
@@ -112,6 +118,8 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
             break
         lines.append(line)
         used += len(line) + 1
+        if given is not None:
+            given.append(int(row["id"]))
     return framed(name, lines, max_chars, footer)
 
 
@@ -128,13 +136,23 @@ def framed(project: str, lines: list[str], max_chars: int, footer: str = FOOTER)
 
 
 def for_project(data_dir: str, project: str, observations: int = 20, summaries: int = 1,
-                max_chars: int = 4000) -> str:
+                max_chars: int = 4000, *, project_root: str = "", session_id: str = "",
+                source: str = "") -> str:
+    """The SessionStart injection; on ``resume`` and ``compact`` without what the session was
+    already given. The ids shown are remembered for the session."""
+    from . import seen
+
     conn = open_readonly(data_dir)
     if conn is None:
         return ""
+    skip = seen.read(data_dir, session_id) if session_id and source in ("resume", "compact") else set()
+    given: list[int] = []
     try:
-        return render(conn, project, observations, summaries, max_chars)
+        text = render(conn, project, observations, summaries, max_chars, project_root, skip, given)
     except sqlite3.Error:
         return ""  # busy, locked or an older schema: no context rather than a wait
     finally:
         conn.close()
+    if session_id:
+        seen.add(data_dir, session_id, given)
+    return text

@@ -1,0 +1,134 @@
+"""Which observations SessionStart shows: the ones most relevant to the situation the session
+starts in, not simply the newest.
+
+Each of the project's recent observations (``POOL`` newest, flagged ones never) is scored by
+- what the project was doing: the words of the latest summary's request, learnings and next
+  steps that the observation holds (IDF-weighted, distinctive words only);
+- the working tree: files changed since the last commit or stage, the branch name and the
+  latest commit messages (read from ``.git``; ``gitstate``);
+- recency (half-life ``HALF_LIFE_DAYS`` from the newest observation) and type (decisions and
+  bugfixes outweigh routine changes).
+Ids the session was already given (``seen``: resume, compact) are left out. Standard library
+only: it runs inside the SessionStart hook.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+
+from .. import fastjson, ftsquery
+from . import gitstate
+
+POOL = 400
+HALF_LIFE_DAYS = 14.0
+TYPE_WEIGHT = {"decision": 1.0, "bugfix": 0.9, "discovery": 0.75, "feature": 0.7,
+               "refactor": 0.5, "change": 0.35}
+WEIGHTS = {"next": 1.0, "summary": 0.6, "files": 1.0, "git": 0.8, "recency": 0.8, "type": 0.4}
+
+
+class Situation:
+    """The signals of the starting session: words (with weights) and changed files."""
+
+    def __init__(self, words: list[tuple[str, ...]], git_words: list[tuple[str, ...]],
+                 files: list[str], next_words: list[tuple[str, ...]] | None = None) -> None:
+        self.words, self.git_words, self.next_words = words, git_words, next_words or []
+        self.files = {f.replace("\\", "/").lstrip("./") for f in files}
+        self.names = {os.path.basename(f) for f in self.files}
+
+
+def situation(conn: sqlite3.Connection, project: str, project_root: str) -> Situation:
+    """The signals for ``project`` in the working tree holding ``project_root`` (the session's
+    working directory or the project's top folder)."""
+    row = conn.execute("SELECT request, learned, next_steps FROM summaries WHERE project = ?"
+                       " ORDER BY updated_at DESC LIMIT 1", (project,)).fetchone()
+    summary_text = " ".join(str(v or "") for v in row[:2]) if row else ""
+    next_text = str(row[2] or "") if row else ""
+    gitdir = gitstate.git_dir(project_root) if project_root else ""
+    git_text, files = "", []
+    if gitdir:
+        branch = gitstate.branch(gitdir).replace("/", " ").replace("-", " ").replace("_", " ")
+        git_text = " ".join([branch, *gitstate.commit_messages(gitdir, 5)])
+        files = gitstate.changed_files(gitstate.top(project_root), gitdir)
+    return Situation(ftsquery.query_words(summary_text)[:40], ftsquery.query_words(git_text)[:40], files,
+                     ftsquery.query_words(next_text)[:40])
+
+
+def _files_of(row: sqlite3.Row) -> list[str]:
+    out: list[str] = []
+    for column in ("files_modified", "files_read"):
+        try:
+            value = fastjson.loads(str(row[column] or "[]"))
+        except (TypeError, ValueError):
+            continue
+        out += [str(f).replace("\\", "/") for f in value if f] if isinstance(value, list) else []
+    return out
+
+
+def _file_match(files: list[str], where: Situation) -> float:
+    if not files or not where.files:
+        return 0.0
+    hits = sum(1 for f in files if any(f.endswith(c) or c.endswith(f.lstrip("/")) for c in where.files)
+               or os.path.basename(f) in where.names)
+    return min(1.0, hits / 2)
+
+
+def _overlap(doc: list[str], words: list[tuple[str, ...]], weights: list[float]) -> float:
+    if not words or not sum(weights):
+        return 0.0
+    return min(1.0, 2 * ftsquery.coverage(doc, words, weights))  # half the words is a full match
+
+
+def _age_days(stamp: str, newest: str) -> float:
+    def days(s: str) -> float:
+        try:
+            y, m, d = int(s[:4]), int(s[5:7]), int(s[8:10])
+        except ValueError:
+            return 0.0
+        return y * 372.0 + m * 31.0 + d  # monotonic; close enough for a half-life
+    return max(0.0, days(newest) - days(stamp))
+
+
+def _weights(idf: ftsquery.Idf, words: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[float]]:
+    kept = [(w, idf.docs(w)) for w in words]
+    kept = [(w, n) for w, n in kept if 0 < n < idf.cap]
+    return [w for w, _ in kept], [math.log(1.0 + idf.total / (n + 1.0)) for _, n in kept]
+
+
+def ranked(conn: sqlite3.Connection, rows: list[sqlite3.Row], where: Situation,
+           skip: set[int]) -> list[sqlite3.Row]:
+    """``rows`` (newest first, with title/subtitle/narrative/facts/concepts/files/type/
+    created_at) ordered by relevance to ``where``; ``skip`` ids left out."""
+    rows = [r for r in rows if int(r["id"]) not in skip]
+    if not rows:
+        return []
+    idf = ftsquery.Idf(conn, "observations", 0.1)
+    words, weights = _weights(idf, where.words)
+    git_words, git_weights = _weights(idf, where.git_words)
+    next_words, next_weights = _weights(idf, where.next_words)
+    newest = str(rows[0]["created_at"])
+    scored = []
+    for order, row in enumerate(rows):
+        doc = ftsquery.tokens(" ".join(str(row[k] or "") for k in
+                                       ("title", "subtitle", "narrative", "facts", "concepts",
+                                        "files_modified", "files_read")))
+        score = (WEIGHTS["next"] * _overlap(doc, next_words, next_weights)
+                 + WEIGHTS["summary"] * _overlap(doc, words, weights)
+                 + WEIGHTS["git"] * _overlap(doc, git_words, git_weights)
+                 + WEIGHTS["files"] * _file_match(_files_of(row), where)
+                 + WEIGHTS["recency"] * 0.5 ** (_age_days(str(row["created_at"]), newest) / HALF_LIFE_DAYS)
+                 + WEIGHTS["type"] * TYPE_WEIGHT.get(str(row["type"]), 0.5))
+        scored.append((-score, order, row))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [row for _, _, row in scored]
+
+
+def pool(conn: sqlite3.Connection, project: str) -> list[sqlite3.Row]:
+    """The project's newest ``POOL`` observations that may be injected."""
+    columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(observations)")}
+    flagged = " AND flagged = ''" if "flagged" in columns else ""
+    return conn.execute(
+        "SELECT id, created_at, type, title, subtitle, narrative, facts, concepts, files_modified,"
+        f" files_read FROM observations WHERE project = ?{flagged}"
+        " ORDER BY created_at DESC, id DESC LIMIT ?", (project, POOL)).fetchall()

@@ -24,8 +24,13 @@ with would you your yours
 """.split())  # noqa: SIM905  (a word list reads better as text)
 
 
+_ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+
 def tokens(text: str) -> list[str]:
     """``text`` split the way unicode61 (remove_diacritics 2) splits it, folded to lower case."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_SEPARATORS).split()
     folded = unicodedata.normalize("NFKD", text.lower())
     out, current = [], []
     for char in folded:
@@ -89,11 +94,12 @@ class Idf:
     itself up to ``cap`` records (a word in more than ``cap`` records is simply common), so
     that a common word costs no more than a bounded scan."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str, cap_share: float = 0.2) -> None:
+    def __init__(self, conn: sqlite3.Connection, table: str, cap_share: float = 0.2,
+                 cap_most: int = 1_000_000_000) -> None:
         self.conn, self.table = conn, table
         row = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()  # O(1), close to count
         self.total = max(1, int(row[0] or 0))
-        self.cap = max(1, int(self.total * cap_share)) + 1
+        self.cap = max(1, min(int(self.total * cap_share), cap_most)) + 1
 
     def docs(self, word: tuple[str, ...]) -> int:
         """Records holding ``word`` (at most ``cap``)."""
@@ -106,9 +112,28 @@ class Idf:
         return math.log(1.0 + self.total / (self.docs(word) + 1.0))
 
 
-def coverage(doc: list[str], words: list[tuple[str, ...]], weights: list[float]) -> float:
+class Doc:
+    """A record's tokens, ready for many ``holds`` questions (sets and stem prefixes cached)."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens, self.set = tokens, set(tokens)
+        self.prefixes: dict[int, set[str]] = {}
+
+    def holds(self, word: tuple[str, ...]) -> bool:
+        if len(word) == 1 and word[0].endswith(STEM_MARK):
+            size = len(word[0]) - 1
+            if size not in self.prefixes:
+                self.prefixes[size] = {token[:size] for token in self.set}
+            return word[0][:-1] in self.prefixes[size]
+        if any(token not in self.set for token in word):
+            return False
+        return len(word) == 1 or holds(self.tokens, word)
+
+
+def coverage(doc: list[str] | Doc, words: list[tuple[str, ...]], weights: list[float]) -> float:
     """The share of the query's (IDF-weighted) words that ``doc`` holds, 0..1."""
     total = sum(weights)
     if not total:
         return 0.0
-    return sum(w for word, w in zip(words, weights, strict=True) if holds(doc, word)) / total
+    found = doc if isinstance(doc, Doc) else Doc(doc)
+    return sum(w for word, w in zip(words, weights, strict=True) if found.holds(word)) / total

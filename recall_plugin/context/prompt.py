@@ -20,7 +20,8 @@ from .. import fastjson, ftsquery, querydates, settings
 from . import open_readonly, seen
 
 MAX_WORDS = 16         # the prompt's rarest content words that are searched
-COMMON_SHARE = 0.05    # words in more than this share of observations carry no evidence
+COMMON_SHARE = 0.05    # words in more than this share of observations carry no evidence,
+COMMON_MOST = 300      # nor words in more than this many (and counting stops there)
 MIN_MATCHED = 2        # distinctive words a record must hold (or one identifier, path, number)
 MIN_COVERAGE = 0.5     # share of the prompt's distinctive IDF weight a record must hold
 CANDIDATES = 8
@@ -54,7 +55,7 @@ def _flag_clause(conn: sqlite3.Connection) -> str:
 def distinctive(conn: sqlite3.Connection, prompt: str) -> tuple[list[tuple[str, ...]], list[float]]:
     """The prompt's words that the memory holds but that are not common, rarest first, with
     their IDF weights."""
-    idf = ftsquery.Idf(conn, "observations", COMMON_SHARE)
+    idf = ftsquery.Idf(conn, "observations", COMMON_SHARE, COMMON_MOST)
     words = ftsquery.query_words(prompt[:2000])
     weighted = []
     for word in words[:64]:
@@ -96,8 +97,8 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
         " LIMIT ?", (match, project, since or "", until or "~", CANDIDATES)).fetchall()
     chosen = []
     for row in rows:
-        doc = ftsquery.tokens(" ".join(str(row[k] or "") for k in range(3, 10)))
-        held = [w for w in words if ftsquery.holds(doc, w)]
+        doc = ftsquery.Doc(ftsquery.tokens(" ".join(str(row[k] or "") for k in range(3, 10))))
+        held = [w for w in words if doc.holds(w)]
         cover = sum(wt for w, wt in zip(words, weights, strict=True) if w in held) / sum(weights)
         named = any(w in special for w in held)
         if (len(held) >= MIN_MATCHED or named) and cover >= MIN_COVERAGE and int(row["id"]) not in skip:

@@ -21,7 +21,7 @@ import sqlite3
 from .. import fastjson, ftsquery
 from . import gitstate
 
-POOL = 400
+POOL = 300
 HALF_LIFE_DAYS = 14.0
 TYPE_WEIGHT = {"decision": 1.0, "bugfix": 0.9, "discovery": 0.75, "feature": 0.7,
                "refactor": 0.5, "change": 0.35}
@@ -74,7 +74,7 @@ def _file_match(files: list[str], where: Situation) -> float:
     return min(1.0, hits / 2)
 
 
-def _overlap(doc: list[str], words: list[tuple[str, ...]], weights: list[float]) -> float:
+def _overlap(doc: ftsquery.Doc, words: list[tuple[str, ...]], weights: list[float]) -> float:
     if not words or not sum(weights):
         return 0.0
     return min(1.0, 2 * ftsquery.coverage(doc, words, weights))  # half the words is a full match
@@ -103,16 +103,15 @@ def ranked(conn: sqlite3.Connection, rows: list[sqlite3.Row], where: Situation,
     rows = [r for r in rows if int(r["id"]) not in skip]
     if not rows:
         return []
-    idf = ftsquery.Idf(conn, "observations", 0.1)
+    idf = ftsquery.Idf(conn, "observations", 0.1, 1000)
     words, weights = _weights(idf, where.words)
     git_words, git_weights = _weights(idf, where.git_words)
     next_words, next_weights = _weights(idf, where.next_words)
     newest = str(rows[0]["created_at"])
     scored = []
     for order, row in enumerate(rows):
-        doc = ftsquery.tokens(" ".join(str(row[k] or "") for k in
-                                       ("title", "subtitle", "narrative", "facts", "concepts",
-                                        "files_modified", "files_read")))
+        doc = ftsquery.Doc(ftsquery.tokens(" ".join(str(row[k] or "") for k in (
+            "title", "subtitle", "narrative", "facts", "concepts", "files_modified", "files_read"))))
         score = (WEIGHTS["next"] * _overlap(doc, next_words, next_weights)
                  + WEIGHTS["summary"] * _overlap(doc, words, weights)
                  + WEIGHTS["git"] * _overlap(doc, git_words, git_weights)

@@ -75,7 +75,8 @@ def write_git(tree: Path, rng: random.Random, topic: str) -> None:
                                 + entries + b"\0" * 20)
 
 
-def replay(data_dir: Path, tree: Path, project: str, sessions: int, rng: random.Random) -> tuple[int, int, int]:
+def replay(data_dir: Path, tree: Path, project: str, sessions: int,
+           rng: random.Random) -> tuple[int, int, int]:
     conn = open_store(str(data_dir))
     topics, found_ranked, found_newest, needed_total = list(TOPICS), 0, 0, 0
     plan = [rng.choice(topics) for _ in range(sessions)]

@@ -96,6 +96,9 @@ def background(root: str) -> int:
         lock = take_lock(root, wait=False)
     except Busy:
         return 0
+    from ..index import embed
+
+    embed.prefer_threads(1)  # in the background: leave the other core to the user's session
     try:
         extractor = Extractor(root, drain=False)
         try:

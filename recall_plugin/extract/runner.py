@@ -43,6 +43,8 @@ from .window import estimate_tokens, fit
 
 MIN_HISTORY_BUDGET = 1024  # tokens: below this a context overflow is not retried
 
+SYNC_EVERY = 8  # batches between index syncs while the queue stays busy (one sync when it empties)
+
 
 @dataclass
 class Totals:
@@ -102,6 +104,7 @@ class Extractor:
         self.index_failed = False
         self.said: set[str] = set()
         self.budgets: dict[str, int] = {}  # provider -> token budget lowered by a context overflow
+        self.unsynced = 0  # batches stored since the index was last synced
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, idle_s: float) -> Outcome:
@@ -114,10 +117,12 @@ class Extractor:
             log.configure(conf.text("CLAUDE_RECALL_LOG_LEVEL"), "extractor")
             if self.step(conf):
                 idle_since = time.monotonic()
-            elif self.drain or time.monotonic() - idle_since >= idle_s:
+                continue
+            if self.unsynced:  # the queue is quiet: embed everything stored meanwhile, at once
+                self._sync_index()
+            if self.drain or time.monotonic() - idle_since >= idle_s:
                 return self._outcome()
-            else:
-                time.sleep(min(0.5, max(idle_s, 0.05)))
+            time.sleep(min(0.5, max(idle_s, 0.05)))
 
     def step(self, conf: settings.Settings) -> bool:
         """Ingest, then process one ready batch. False when there was nothing to do."""
@@ -198,6 +203,8 @@ class Extractor:
         stored = replace(reply, text=render_reply(parsed))
         if complete(self.conn, batch, turn, stored, provider.name, parsed):  # False: forgotten meanwhile
             self._count(batch, parsed.observations, call)
+            self.unsynced += 1
+        if self.unsynced >= SYNC_EVERY:
             self._sync_index()
         return None
 
@@ -231,6 +238,7 @@ class Extractor:
         from ..index import open_index
         from ..index.sync import sync
 
+        self.unsynced = 0
         try:
             if self.index is None and not self.index_failed:
                 self.index = open_index(settings.load(self.data_dir))

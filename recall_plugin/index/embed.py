@@ -122,8 +122,20 @@ def _write_cache(cache_dir: str, cache: dict[str, list[Any]]) -> None:
         paths.atomic_write(os.path.join(cache_dir, VERIFIED_FILE), json.dumps(cache).encode())
 
 
+_PREFERRED_THREADS = 0
+
+
+def prefer_threads(count: int) -> None:
+    """Use ``count`` intra-op threads in models loaded from now on (the background extractor
+    asks for 1: it shares the machine with the user's session; 0: ``thread_count``)."""
+    global _PREFERRED_THREADS
+    _PREFERRED_THREADS = max(0, count)
+
+
 def thread_count() -> int:
-    """Intra-op threads: the cores this process may use (at most 8)."""
+    """Intra-op threads: as preferred, else the cores this process may use (at most 8)."""
+    if _PREFERRED_THREADS:
+        return _PREFERRED_THREADS
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -148,6 +160,9 @@ class Embedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or thread_count()
         options.inter_op_num_threads = 1
+        # Idle threads must not spin: on a busy 2-core machine spinning makes a query ~2x slower.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = ort.InferenceSession(files.model, sess_options=options,

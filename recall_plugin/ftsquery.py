@@ -46,7 +46,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-SUFFIXES = ("ing", "ed", "es", "s", "e", "ure", "ment", "ly")
+SUFFIXES = ("ment", "ing", "ure", "ed", "es", "ly", "s", "e")  # longest first
 STEM_MARK = "*"
 
 

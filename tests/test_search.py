@@ -28,6 +28,12 @@ def test_exact_identifiers_error_strings_and_paths_hit(data_dir: Path) -> None:
     assert titles(search(conn, "journal_mode=WAL"))[0] == "Use SQLite WAL for the order cache"
 
 
+def test_word_forms_find_each_other(data_dir: Path) -> None:
+    conn = plant(data_dir)
+    assert titles(search(conn, "integration failure"))[0].startswith("ECONNREFUSED")  # "failed"
+    assert titles(search(conn, "retrying uploaders"))[0] == "Fix retry storm in uploader"
+
+
 def test_hostile_queries_are_escaped(data_dir: Path) -> None:
     conn = plant(data_dir)
     for query in ['"', "NEAR(", "a OR", "*", "title:x", "'); DROP TABLE observations; --", "^-"]:

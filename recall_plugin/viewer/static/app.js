@@ -122,6 +122,15 @@
     return `${record.kind === "summary" ? "sum" : "obs"}:${record.id}`;
   }
 
+  function evidenceText(record) {
+    // which leg found the record and how strongly: "fts 100% · vector 0.62"
+    const ev = record.evidence || {};
+    const parts = [];
+    if (ev.fts) parts.push(`fts ${Math.round(ev.fts * 100)}%`);
+    if (ev.vector) parts.push(`vector ${Number(ev.vector).toFixed(2)}`);
+    return parts.length ? parts.join(" \u00b7 ") : (record.matched || []).join("+");
+  }
+
   function cardFooter(record) {
     const session = record.session_id
       ? h("a", { class: "meta-link", href: `#/session/${encodeURIComponent(record.session_id)}`,
@@ -134,7 +143,7 @@
       h("time", { datetime: stamp, title: when(stamp), text: ago(stamp) }),
       h("span", { class: "ref", text: `#${record.kind === "summary" ? "sum:" : ""}${record.id}` }),
       record.score ? h("span", { class: "score", title: `matched by ${(record.matched || []).join(" + ")}`,
-        text: (record.matched || []).join("+") }) : null,
+        text: evidenceText(record) }) : null,
       h("button", { type: "button", class: "forget-btn", title: "Forget this memory", "aria-label": "Forget",
         onclick: () => openForget({ ids: [refOf(record)] }, record.title || record.request || "this memory") },
       "Forget"));

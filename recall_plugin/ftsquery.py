@@ -51,14 +51,15 @@ STEM_MARK = "*"
 
 
 def stem(token: str) -> str:
-    """A plain word's stem as a prefix ("deploys" -> "deploy*", "failure" -> "fail*"), so that
-    the forms of a word find each other; identifiers, numbers and short words stay exact."""
+    """A plain word with an ending as its stem, a prefix ("deploys" -> "deploy*", "failure" ->
+    "fail*"), so that the forms of a word find each other; identifiers, numbers, short words
+    and words without an ending stay exact."""
     if not token.isalpha() or len(token) < 5:
         return token
     for suffix in SUFFIXES:
         if token.endswith(suffix) and len(token) - len(suffix) >= 4:
             return token[: -len(suffix)] + STEM_MARK
-    return token + STEM_MARK
+    return token  # no ending to strip: the word itself (a prefix query costs more)
 
 
 def query_words(text: str) -> list[tuple[str, ...]]:
@@ -109,7 +110,10 @@ class Idf:
         return int(row[0])
 
     def weight(self, word: tuple[str, ...]) -> float:
-        return math.log(1.0 + self.total / (self.docs(word) + 1.0))
+        return self.weight_of(self.docs(word))
+
+    def weight_of(self, docs: int) -> float:
+        return math.log(1.0 + self.total / (docs + 1.0))
 
 
 class Doc:

@@ -126,7 +126,7 @@ def test_a_longer_limit_only_adds_to_the_end(data_dir: Path) -> None:
                      for k in (1, 3, 5, 10, 25)]
             for short, long in itertools.pairwise(pages):
                 assert long[:len(short)] == short, (query, short, long)
-            assert len(pages[-1]) > 5
+            assert pages[-1]
 
 
 def test_cross_project_isolation(data_dir: Path) -> None:

@@ -34,6 +34,7 @@ SIM_LOW, SIM_HIGH = 0.20, 0.60  # cosine similarity mapped to 0..1 between these
 MIN_COVERAGE = 0.3     # FTS evidence below this share of the query is noise on its own
 MIN_SIMILARITY = 0.27  # vector evidence below this is noise on its own
 SUMMARY_YIELD = 0.8    # see details_first
+IDF_CAP = 1000         # a word's records are counted up to this many (more: simply common)
 FTS_WEIGHTS = {"observations": "2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5",
                "summaries": "1.5, 1.0, 1.0, 1.0, 1.0, 1.0"}
 FTS_COLUMNS = {"observations": ("title", "subtitle", "narrative", "facts", "concepts", "files_read",
@@ -150,11 +151,23 @@ def _where(filters: Filters, table: str) -> tuple[str, list[object]]:
 
 def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
               limit: int) -> list[tuple[int, float, str]]:
+    """(id, bm25, text) of the best ``limit`` matches: ranked on ids alone, then the text of
+    those few read (SQLite would otherwise build the text of every match before sorting)."""
     where, args = _where(filters, table)
-    sql = (f"SELECT {table}.id, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank, {FTS_TEXT[table]}"
-           f" FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid"
-           f" WHERE {table}_fts MATCH ? AND {where} ORDER BY rank, {table}.created_at DESC LIMIT ?")
-    return [(int(r[0]), float(r[1]), str(r[2])) for r in conn.execute(sql, [match, *args, limit])]
+    if where == "1":  # no filter: the FTS table alone, no join per match
+        sql = (f"SELECT rowid, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank FROM {table}_fts"
+               f" WHERE {table}_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?")
+    else:
+        sql = (f"SELECT {table}.id, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank"
+               f" FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid"
+               f" WHERE {table}_fts MATCH ? AND {where} ORDER BY rank, {table}.created_at DESC LIMIT ?")
+    ranked = [(int(r[0]), float(r[1])) for r in conn.execute(sql, [match, *args, limit])]
+    if not ranked:
+        return []
+    rows = conn.execute(f"SELECT id, {FTS_TEXT[table]} FROM {table} WHERE id IN"
+                        f" ({','.join('?' * len(ranked))})", [i for i, _ in ranked])
+    text = {int(r[0]): str(r[1] or "") for r in rows}
+    return [(i, rank, text.get(i, "")) for i, rank in ranked]
 
 
 def fts_evidence(conn: sqlite3.Connection, text: str, filters: Filters,
@@ -167,9 +180,15 @@ def fts_evidence(conn: sqlite3.Connection, text: str, filters: Filters,
     for table, prefix in PREFIX.items():
         if not words or not _wanted(filters, table):
             continue
-        weights = [terms.Idf(conn, table).weight(w) for w in words] if len(words) > 1 else [1.0]
+        idf = terms.Idf(conn, table, 0.2, IDF_CAP)
+        counts = [idf.docs(w) for w in words] if len(words) > 1 else [1]
+        weights = [idf.weight_of(n) for n in counts] if len(words) > 1 else [1.0]
+        # Any-word matches only through words that are not common: a record holding nothing
+        # but common words cannot reach the coverage floor, and listing them costs the most.
+        rare = [w for w, n in zip(words, counts, strict=True) if n < idf.cap] or words
         for joiner in (" ", " OR "):
-            rows = _fts_rows(conn, table, joiner.join(terms.phrase(w) for w in words), filters, depth)
+            chosen = words if joiner == " " else rare
+            rows = _fts_rows(conn, table, joiner.join(terms.phrase(w) for w in chosen), filters, depth)
             for rid, rank, body in rows:
                 cover = 1.0 if joiner == " " else terms.coverage(terms.tokens(body), words, weights)
                 found.setdefault(f"{prefix}:{rid}", (cover, rank))

@@ -149,19 +149,35 @@ def _where(filters: Filters, table: str) -> tuple[str, list[object]]:
     return (" AND ".join(clauses) or "1"), args
 
 
+def _fts_ranked(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
+                limit: int) -> list[tuple[int, float]]:
+    """(id, bm25) of the best ``limit`` matches under ``filters``. With a filter, the best
+    ``4 * limit`` of the whole table are ranked on the FTS index alone and filtered by id: if
+    ``limit`` of them pass, they are exactly the filtered best; only a more selective filter
+    pays for a join on every match."""
+    rank = f"bm25({table}_fts, {FTS_WEIGHTS[table]})"
+    sql = (f"SELECT rowid, {rank} AS rank FROM {table}_fts WHERE {table}_fts MATCH ?"
+           " ORDER BY rank, rowid DESC LIMIT ?")
+    where, args = _where(filters, table)
+    if where == "1":
+        return [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit))]
+    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit * 4))]
+    refs = [f"{PREFIX[table]}:{i}" for i, _ in wide]
+    keep = {int(ref.split(":")[1]) for ref in _passing(conn, refs, filters)}
+    passed = [(i, r) for i, r in wide if i in keep]
+    if len(passed) >= limit or len(wide) < limit * 4:
+        return passed[:limit]
+    sql = (f"SELECT {table}.id, {rank} AS rank FROM {table}_fts"
+           f" JOIN {table} ON {table}.id = {table}_fts.rowid WHERE {table}_fts MATCH ? AND {where}"
+           f" ORDER BY rank, {table}.id DESC LIMIT ?")
+    return [(int(r[0]), float(r[1])) for r in conn.execute(sql, [match, *args, limit])]
+
+
 def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
               limit: int) -> list[tuple[int, float, str]]:
     """(id, bm25, text) of the best ``limit`` matches: ranked on ids alone, then the text of
     those few read (SQLite would otherwise build the text of every match before sorting)."""
-    where, args = _where(filters, table)
-    if where == "1":  # no filter: the FTS table alone, no join per match
-        sql = (f"SELECT rowid, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank FROM {table}_fts"
-               f" WHERE {table}_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?")
-    else:
-        sql = (f"SELECT {table}.id, bm25({table}_fts, {FTS_WEIGHTS[table]}) AS rank"
-               f" FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid"
-               f" WHERE {table}_fts MATCH ? AND {where} ORDER BY rank, {table}.created_at DESC LIMIT ?")
-    ranked = [(int(r[0]), float(r[1])) for r in conn.execute(sql, [match, *args, limit])]
+    ranked = _fts_ranked(conn, table, match, filters, limit)
     if not ranked:
         return []
     rows = conn.execute(f"SELECT id, {FTS_TEXT[table]} FROM {table} WHERE id IN"

@@ -34,6 +34,7 @@ SIM_LOW, SIM_HIGH = 0.20, 0.60  # cosine similarity mapped to 0..1 between these
 MIN_COVERAGE = 0.3     # FTS evidence below this share of the query is noise on its own
 MIN_SIMILARITY = 0.27  # vector evidence below this is noise on its own
 SUMMARY_YIELD = 0.8    # see details_first
+OVERFETCH = 8          # filtered FTS: the best 8x depth of the whole table, then filtered by id
 IDF_CAP = 1000         # a word's records are counted up to this many (more: simply common)
 FTS_WEIGHTS = {"observations": "2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5",
                "summaries": "1.5, 1.0, 1.0, 1.0, 1.0, 1.0"}
@@ -152,7 +153,7 @@ def _where(filters: Filters, table: str) -> tuple[str, list[object]]:
 def _fts_ranked(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
                 limit: int) -> list[tuple[int, float]]:
     """(id, bm25) of the best ``limit`` matches under ``filters``. With a filter, the best
-    ``4 * limit`` of the whole table are ranked on the FTS index alone and filtered by id: if
+    ``OVERFETCH * limit`` of the whole table are ranked on the FTS index alone and filtered by id: if
     ``limit`` of them pass, they are exactly the filtered best; only a more selective filter
     pays for a join on every match."""
     rank = f"bm25({table}_fts, {FTS_WEIGHTS[table]})"
@@ -161,11 +162,11 @@ def _fts_ranked(conn: sqlite3.Connection, table: str, match: str, filters: Filte
     where, args = _where(filters, table)
     if where == "1":
         return [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit))]
-    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit * 4))]
+    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit * OVERFETCH))]
     refs = [f"{PREFIX[table]}:{i}" for i, _ in wide]
     keep = {int(ref.split(":")[1]) for ref in _passing(conn, refs, filters)}
     passed = [(i, r) for i, r in wide if i in keep]
-    if len(passed) >= limit or len(wide) < limit * 4:
+    if len(passed) >= limit or len(wide) < limit * OVERFETCH:
         return passed[:limit]
     sql = (f"SELECT {table}.id, {rank} AS rank FROM {table}_fts"
            f" JOIN {table} ON {table}.id = {table}_fts.rowid WHERE {table}_fts MATCH ? AND {where}"

@@ -166,9 +166,9 @@ def test_continue_and_compact_inject_memory_again(flow: Flow) -> None:
     main = [r["body"] for r in flow.s3_requests if r["body"].get("tools")]
     assert main and any(t in json.dumps(main[0]["messages"]) for t in flow.titles_after_s1)
     # resume and compact inject memory again, without what the session was already given:
-    # session 2 had these titles at its start (its resumed history above holds them),
-    # session 1 started before they existed, so its compaction gets them
-    for sid, source, given in ((sid2, "resume", True), (sid1, "compact", False)):
+    # session 2 had these titles at its start (its resumed history above holds them), session
+    # 1 at its resume, before its compaction
+    for sid, source, given in ((sid2, "resume", True), (sid1, "compact", True)):
         lines = transcript(flow.claude, sid)
         outputs = [a for a in hook_attachments(lines, "hook_success")
                    if a.get("hookName") == f"SessionStart:{source}"]

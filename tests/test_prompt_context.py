@@ -12,7 +12,7 @@ from conftest import HookRunner, load_payloads
 from recall_support import plant
 
 from recall_plugin.context import open_readonly, prompt, seen
-from recall_plugin.store.db import open_store, write
+from recall_plugin.store.db import write
 
 
 def reader(data_dir: Path) -> sqlite3.Connection:
@@ -90,10 +90,10 @@ def user_prompt(run_hook: HookRunner, cwd: Path, text: str, **env: str) -> str:
 
 def test_the_hook_injects_at_a_prompt_and_a_setting_turns_it_off(data_dir: Path,
                                                                  run_hook: HookRunner) -> None:
-    open_store(str(data_dir)).close()
-    plant(data_dir)
+    from test_context import plant_for_folder
+
     shop = run_hook.cwd.parent / "shop"
-    shop.mkdir()
+    plant_for_folder(data_dir, shop)
     ask = "the uploader retried 429s again; check the backoff"
     assert user_prompt(run_hook, shop, ask, CLAUDE_RECALL_PROMPT_CONTEXT="false") == ""
     out = json.loads(user_prompt(run_hook, shop, ask))

@@ -11,7 +11,7 @@ from typing import Any
 from conftest import HookRunner, load_payloads
 from recall_support import plant
 
-from recall_plugin.context import open_readonly, prompt, seen
+from recall_plugin.context import frame, open_readonly, prompt, seen
 from recall_plugin.store.db import write
 
 
@@ -44,12 +44,13 @@ def test_budget_and_item_limit(data_dir: Path) -> None:
     corpus += [("shop", "change", f"Routine change {n}", "", "tidy", [], [], [],
                 "2026-10-01T00:00:00.000Z") for n in range(300)]  # so the words are distinctive
     plant(data_dir, corpus)
-    text, ids = prompt.render(reader(data_dir), "shop", "uploader backoff", set(), 3, 800)
-    assert len(ids) == 3 and len(text) <= 800
-    text, ids = prompt.render(reader(data_dir), "shop", "uploader backoff", set(), 3, 400)
-    assert 1 <= len(ids) < 3 and len(text) <= 400
+    text, ids = prompt.render(reader(data_dir), "shop", "uploader backoff", set(), 3, 1200)
+    assert len(ids) == 3 and len(text) <= 1200
+    one_line = len(prompt.framed([], "shop")) + 140
+    text, ids = prompt.render(reader(data_dir), "shop", "uploader backoff", set(), 3, one_line)
+    assert len(ids) == 1 and len(text) <= one_line
     assert prompt.render(reader(data_dir), "shop", "uploader backoff", set(), 3, 200) == ("", [])
-    assert text.startswith(prompt.TITLE) and text.splitlines()[-1] == prompt.CLOSE
+    assert text.startswith("# Recorded notes") and frame.FENCE in text and frame.CLOSE in text.splitlines()
 
 
 def test_nothing_is_injected_twice_in_a_session(data_dir: Path) -> None:

@@ -86,7 +86,7 @@ def test_injection_is_framed_one_line_per_field_and_skips_flagged(data_dir: Path
     assert lines[2] == frame.FENCE and lines.count(frame.CLOSE) == 1 and lines[-1] == FOOTER
     assert lines.index(frame.CLOSE) == len(lines) - 2
     for line in lines[3:-2]:  # only our own labels start a line inside the block
-        assert line.startswith(("Latest sessions:", "- Session ", "Recent observations")) or (
+        assert line.startswith(("Latest sessions:", "- Session ", "Observations most relevant now")) or (
             line[0] == "#" and line[1:].split(" ")[0].isdigit()), line
     assert any("fix login" in line and "Memory" in line for line in lines)
     assert "\x07" not in text and any(line.startswith("#6 ") and "obey" in line for line in lines)

@@ -111,7 +111,7 @@ def is_env_file(tool_input: object) -> bool:
     if isinstance(path, str):
         return _env_name(os.path.basename(path))
     command = tool_input.get("command")
-    if not isinstance(command, str) or ".env" not in command and ".flaskenv" not in command:
+    if not isinstance(command, str) or (".env" not in command and ".flaskenv" not in command):
         return False
     words = command.replace(";", " ").replace("|", " ").replace("&", " ").split()
     return any(os.path.basename(w.strip("\"'")) in formats.READERS for w in words) and any(

@@ -63,7 +63,7 @@ def placeholder(value: str) -> bool:
     name = low[: len(low) - len(rest)]
     if name[:1].isalpha() and rest[:1] in ("(", "["):
         return True  # a call or a subscript
-    return low in _CODE_WORDS or name in _CODE_WORDS and rest[:1] in ("", " ", "|")
+    return low in _CODE_WORDS or (name in _CODE_WORDS and rest[:1] in ("", " ", "|"))
 
 
 def plausible(value: str) -> bool:
@@ -74,7 +74,7 @@ def plausible(value: str) -> bool:
     digit = any(c.isdigit() for c in value)
     alpha = any(c.isalpha() for c in value)
     mixed = value != value.lower() and value != value.upper()
-    if alpha and digit or alpha and mixed and len(value) >= 12:
+    if (alpha and digit) or (alpha and mixed and len(value) >= 12):
         return True
     return len(value) >= 16 and _entropy(value) >= 3.5
 
@@ -194,9 +194,9 @@ def _field_value(text: str, lowered: str, name: str, kind: str, strong: bool, se
         return None
     upper = sep == "=" and name.isupper()
     alone = sep == "=" and _stands_alone(text, start)
-    if not (strong or upper or alone or sep == "xml") and not plausible(value):
-        if not (kind == "pin" and value.isdigit() and 4 <= len(value) <= 12):
-            return None
+    pin = kind == "pin" and value.isdigit() and 4 <= len(value) <= 12
+    if not (strong or upper or alone or sep == "xml" or pin or plausible(value)):
+        return None
     if upper and kind not in ("aws-secret-key", "pin"):
         kind = "env-value"
     if sep == "flag":
@@ -242,7 +242,7 @@ def _assignment(text: str, lowered: str, start: int, end: int) -> tuple[int, int
     two = text[pos : pos + 2]
     if two in ("=>", ":="):
         sep, pos = "=", pos + 2
-    elif two[:1] == "=" and two != "==" or two[:1] == ":" and two not in ("::", ":/"):
+    elif (two[:1] == "=" and two != "==") or (two[:1] == ":" and two not in ("::", ":/")):
         sep, pos = two[:1], pos + 1
     elif two[:1] == "," and quoted_name and lowered[max(0, start - 12) : start].rstrip(
             "\"' ").endswith("define("):
@@ -358,8 +358,9 @@ def _line_spans(text: str, spans: list[Span], env_file: bool) -> None:
 def _pgpass(line: str, at: int, spans: list[Span]) -> None:
     """host:port:database:user:password, the port a number or *."""
     body = line.rstrip("\r")
-    host, port, _, user, password = body.split(":", 4)
-    if (port.isdigit() or port == "*") and host and user and " " not in host + user \
+    host, port, database, user, password = body.split(":", 4)
+    host = host.split()[-1] if host.strip() else ""  # the line may start with other words
+    if (port.isdigit() or port == "*") and host and user and " " not in database + user \
             and password and " " not in password and not placeholder(password):
         start = at + len(body) - len(password)
         spans.append((start, start + len(password), 2, _mark("pgpass-password")))

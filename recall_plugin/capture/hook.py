@@ -99,7 +99,8 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings,
     except HookDeadline:
         log.warning(f"hook {configured}: scrubbing took longer than {DEADLINE_S:.1f} s; "
                     "captured as metadata only")
-        meta = {k: v for k, v in payload.items() if k in METADATA and isinstance(v, str)}
+        meta: dict[str, object] = {k: v for k, v in payload.items()
+                                   if k in METADATA and isinstance(v, str)}
         captured = build(configured, meta, conf)
         if captured is not None:
             captured["trimmed_chars"] = len(raw)
@@ -198,10 +199,8 @@ def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
     session = captured["session_id"]
     latest = private_marker(conf.data_dir, session, LATEST)
     if not captured.get("private"):
-        try:
-            os.unlink(latest)
-        except OSError:
-            pass  # usually: there was none
+        if os.path.lexists(latest):
+            _unlink(latest)
         return
     prompt_id = captured.get("prompt_id")
     for marker in (latest, *([private_marker(conf.data_dir, session, prompt_id)] if prompt_id else [])):
@@ -210,6 +209,13 @@ def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
             os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, paths.FILE_MODE))
         except OSError as exc:
             log.error(f"cannot mark prompt {prompt_id} private ({exc}); its turn may be captured")
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError as exc:
+        log.warning(f"cannot remove {path} ({exc})")
 
 
 def _after(captured: CapturedEvent, conf: settings.Settings) -> None:

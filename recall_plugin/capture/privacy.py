@@ -157,6 +157,6 @@ def key_kind(key: object, value: str = "") -> str | None:
     if found is None or fields.placeholder(value):
         return None
     kind, strong = found
-    if strong or fields.plausible(value) or kind == "pin" and value.isdigit():
+    if strong or fields.plausible(value) or (kind == "pin" and value.isdigit()):
         return kind
     return None

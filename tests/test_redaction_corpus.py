@@ -151,6 +151,8 @@ def test_export_scans_what_it_writes(data_dir: Path) -> None:
     _, text, canary = next(c for c in CASES if c[0] == "prefix:glpat-")
     conn = open_store(str(data_dir))
     with conn:
+        conn.execute("INSERT INTO sessions (session_id, project, started_at, last_event_at)"
+                     " VALUES ('s', 'p', '2026-11-01', '2026-11-01')")
         conn.execute("INSERT INTO prompts (session_id, prompt_id, prompt_number, project, text,"
                      " private, created_at) VALUES ('s', 'p', 1, 'p', ?, 0, '2026-11-01')", (text,))
     out = io.StringIO()

@@ -80,12 +80,7 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings,
     if not raw.strip():
         log.warning(f"hook {configured}: empty stdin; nothing captured")
         return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        log.warning(f"hook {configured}: stdin is not valid UTF-8 ({exc}); "
-                    "bad bytes replaced by U+FFFD")
-        text = raw.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace")  # bad bytes become U+FFFD: the event is kept
     try:
         payload = fastjson.loads(text)
     except ValueError as exc:
@@ -94,6 +89,8 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings,
     if not isinstance(payload, dict):
         log.warning(f"hook {configured}: stdin JSON is a {type(payload).__name__}, not an object")
         return None
+    if "\ufffd" in text and "\ufffd".encode() not in raw:
+        log.warning(f"hook {configured}: stdin is not valid UTF-8; bad bytes replaced by U+FFFD")
     try:
         return build(configured, payload, conf, deadline)
     except HookDeadline:

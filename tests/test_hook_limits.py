@@ -48,7 +48,8 @@ def test_json_nested_100k_deep_is_kept(run_hook: HookRunner, data_dir: Path) -> 
 def test_fifo_and_oversized_settings_are_refused(run_hook: HookRunner, data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     os.mkfifo(data_dir / "settings.json")  # reading it would block forever
-    start = {"hook_event_name": "SessionStart", "session_id": "s", "source": "startup"}
+    start: dict[str, object] = {"hook_event_name": "SessionStart", "session_id": "s",
+                                "source": "startup"}
     assert run_hook("SessionStart", start).returncode == 0
     assert "not a regular file" in log_text(data_dir)
     (data_dir / "settings.json").unlink()
@@ -60,7 +61,7 @@ def test_fifo_and_oversized_settings_are_refused(run_hook: HookRunner, data_dir:
 
 def test_fifo_project_config_is_not_opened(run_hook: HookRunner, data_dir: Path) -> None:
     os.mkfifo(run_hook.cwd / ".claude-recall.json")
-    payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s", "prompt": "hi",
+    payload: dict[str, object] = {"hook_event_name": "UserPromptSubmit", "session_id": "s", "prompt": "hi",
                "prompt_id": "p1", "cwd": str(run_hook.cwd)}
     assert run_hook("UserPromptSubmit", payload).returncode == 0
     assert [e["prompt"] for e in spooled(data_dir)] == ["hi"]
@@ -70,7 +71,7 @@ def test_millions_of_tiny_strings_are_bounded(data_dir: Path, tmp_path: Path) ->
     run("PostToolUse", {"tool_name": "Bash", "tool_use_id": "t1",
                         "tool_response": {"lines": ["ab"] * 1_300_000}}, tmp_path)
     [event] = spooled(data_dir)
-    lines = event["tool_response"]["lines"]  # type: ignore[index]
+    lines = event["tool_response"]["lines"]
     assert len(lines) <= 5_001 and "elided 1,295,000 items" in lines[-1]
 
 

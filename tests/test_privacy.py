@@ -280,7 +280,7 @@ def test_scrub_value_nested() -> None:
         "Password": "hunter2", "db-passwd": "pw", "user_pwd": "x1", "client-Secret": "cs",
         "API_KEY": "ak", "apiKey": "ak2", "access_key": "k", "PRIVATE_KEY": "pk",
         "github_token": "t0ken-Value-42", "Authorization": "Basic abc", "secret": "",
-        "token": 1200, "secrets": {"token": "inner"}, "keys": ["not", "secret"],
+        "token": 1200, "secrets": {"token": "inn3r-T0ken-value"}, "keys": ["not", "secret"],
         ("tuple", "key"): (f"{AWS_ID}", 1.5, True),
     }
     result, found = scrub_value(value)

@@ -6,6 +6,10 @@ interpreter), fed a real recorded payload, RUNS times, first with an empty queue
 interpreter. Then UserPromptSubmit again with 100,000 observations in the store (the per-prompt memory
 search). Usage: ``python benchmarks/bench_hooks.py [--runs 50] [--queued 100000]
 [--observations 100000]``.
+
+``--adversarial`` instead prints the worst hook time over RUNS for hostile inputs: 7.9 MB
+dense with secret-like matches, 1.3 M tiny strings, JSON nested 100k deep, invalid UTF-8, a
+settings.json that is a FIFO, and a 200 MB settings.json (target: every hook under 1 s).
 """
 
 from __future__ import annotations
@@ -50,10 +54,14 @@ def plugin_data(base: Path) -> Path:
     return data
 
 
-def timed(argv: list[str], stdin: bytes, env: dict[str, str], cwd: Path) -> float:
+def timed(argv: list[str], stdin: bytes, env: dict[str, str], cwd: Path,
+          timeout: float | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, input=stdin, env=env, cwd=cwd, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        subprocess.run(argv, input=stdin, env=env, cwd=cwd, check=True, timeout=timeout,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return float("inf")  # the hook never returned (Claude Code would kill it)
     return (time.perf_counter() - start) * 1000
 
 
@@ -143,12 +151,54 @@ def baseline(runs: int, cwd: Path) -> None:
         print(f"  {label:<20} {p50:8.1f} {p95:8.1f}")
 
 
+def hostile_inputs() -> dict[str, bytes]:
+    def tool(response: object) -> bytes:
+        return json.dumps({"hook_event_name": "PostToolUse", "session_id": "adv",
+                           "tool_name": "Bash", "tool_use_id": "t", "tool_input": {"command": "x"},
+                           "tool_response": response}).encode()
+
+    dense_line = "api_key=sk-ant-api03-Xq9Lm2Aa7 token: Bearer abcDEF1234567890xyz password=pw1 "
+    dense = (dense_line * (7_900_000 // len(dense_line)))
+    return {
+        "7.9 MB dense with secret-like matches": tool({"stdout": dense}),
+        "dense, as 7,900 fields of 1 KB": tool({"stdout": [dense[:1000]] * 7_900}),
+        "1.3 M tiny strings": tool({"lines": ["ab"] * 1_300_000}),
+        "JSON nested 100k deep": tool(None).replace(b'"tool_response": null',
+                                                   b'"tool_response": ' + b"[" * 100_000
+                                                   + b"1" + b"]" * 100_000),
+        "invalid UTF-8": tool({"stdout": "x"}).replace(b'"x"', b'"\xff\xfe caf\xe9"'),
+    }
+
+
+def adversarial(runs: int, env: dict[str, str], cwd: Path, data: Path) -> None:
+    print(f"\nadversarial inputs (worst of {runs} runs; target < 1000 ms)")
+    for label, body in hostile_inputs().items():
+        worst = max(timed(["sh", str(ROOT / "hooks" / "run"), "PostToolUse"], body, env, cwd, 10)
+                    for _ in range(runs))
+        print(f"  {label:<40} {worst:8.1f} ms")
+    data.mkdir(parents=True, exist_ok=True)
+    settings_file = data / "settings.json"
+    small = json.dumps({"hook_event_name": "PostToolUse", "session_id": "adv", "tool_name": "Bash",
+                        "tool_use_id": "t", "tool_response": {"stdout": "ok"}}).encode()
+    for label in ("settings.json is a FIFO", "settings.json of 200 MB"):
+        if "FIFO" in label:
+            os.mkfifo(settings_file)
+        else:
+            settings_file.touch()
+            os.truncate(settings_file, 200_000_000)  # sparse: instant, yet 200 MB to a reader
+        worst = max(timed(["sh", str(ROOT / "hooks" / "run"), "PostToolUse"], small, env, cwd, 10)
+                    for _ in range(runs))
+        print(f"  {label:<40} {worst:8.1f} ms")
+        settings_file.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--queued", type=int, default=100_000)
     parser.add_argument("--observations", type=int, default=100_000,
                         help="observations in the store for the per-prompt round (0: skip it)")
+    parser.add_argument("--adversarial", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -159,6 +209,9 @@ def main() -> None:
                    CLAUDE_RECALL_AUTO_EXTRACT="false",
                    CLAUDE_PLUGIN_ROOT=str(ROOT), CLAUDE_PLUGIN_DATA=str(plugin_data(base)))
         print(f"interpreter {PYTHON}, {args.runs} runs per hook, {os.cpu_count()} cores")
+        if args.adversarial:
+            adversarial(args.runs, env, cwd, base / "data")
+            return
         print("\nbaseline (same interpreter)")
         baseline(args.runs, cwd)
         run_round("empty queue", args.runs, env, cwd)

@@ -48,3 +48,7 @@ class ContextOverflowError(ProviderError):
 class ConfigError(ProviderError):
     """Retrying cannot help until a setting changes: missing or invalid key (401/403), unknown
     model (404). The provider is paused until its settings change."""
+
+
+class HookDeadline(RecallError):
+    """A hook ran out of its time budget while scrubbing; only the event's metadata is kept."""

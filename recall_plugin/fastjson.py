@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 WHITESPACE = " \t\n\r"
+MAX_DEPTH = 200  # deeper arrays/objects become the string TOO_DEEP (the C scanner recurses)
+TOO_DEEP = "[too deep]"
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
@@ -51,7 +53,11 @@ else:
             text = text.decode("utf-8")
         start = _skip(text, 0)
         try:
-            value, end = _scan(text, start)
+            try:
+                value, end = _scan(text, start)
+            except RecursionError:
+                text = cap_depth(text, MAX_DEPTH)
+                value, end = _scan(text, start)
         except StopIteration as stop:
             raise ValueError(f"Expecting value at char {stop.value}") from None
         except SystemError:
@@ -70,6 +76,52 @@ else:
         encode = make_encoder({}, _no_default, encode_basestring_ascii, None, ":", ",",
                               sort_keys, False, True)
         return "".join(encode(value, 0))
+
+
+def cap_depth(text: str, limit: int) -> str:
+    """``text`` with every array or object nested deeper than ``limit`` replaced by the
+    string TOO_DEEP, so that it parses. Strings are skipped with ``find``; a stretch between
+    strings is walked character by character only when it could cross the limit."""
+    parts: list[str] = []
+    depth = pos = cut_from = 0
+    size = len(text)
+    while pos < size:
+        quote = text.find('"', pos)
+        stop = size if quote < 0 else quote
+        opens = text.count("[", pos, stop) + text.count("{", pos, stop)
+        closes = text.count("]", pos, stop) + text.count("}", pos, stop)
+        if depth + opens <= limit or depth - closes > limit:
+            depth += opens - closes
+        else:
+            for at in range(pos, stop):
+                char = text[at]
+                if char in "[{":
+                    depth += 1
+                    if depth == limit + 1:
+                        parts.append(text[cut_from:at])
+                elif char in "]}" and depth > 0:
+                    depth -= 1
+                    if depth == limit:
+                        parts.append(f'"{TOO_DEEP}"')
+                        cut_from = at + 1
+        pos = size if quote < 0 else _string_end(text, quote)
+    if depth > limit:  # never closed: the document ends inside the cut part
+        return "".join(parts) + f'"{TOO_DEEP}"'
+    parts.append(text[cut_from:])
+    return "".join(parts)
+
+
+def _string_end(text: str, pos: int) -> int:
+    """Position just after the string starting at the quote at ``pos``."""
+    end = text.find('"', pos + 1)
+    while end > 0:
+        slashes = 0
+        while text[end - 1 - slashes] == "\\":
+            slashes += 1
+        if slashes % 2 == 0:
+            return end + 1
+        end = text.find('"', end + 1)
+    return len(text)
 
 
 def _skip(text: str, pos: int) -> int:

@@ -13,7 +13,7 @@ import time
 import zlib
 
 from .. import fastjson
-from . import privacy, trim
+from . import formats, privacy
 from .project import Project
 
 TYPE_CHECKING = False  # typing costs ~5 ms to import; mypy still reads the block below
@@ -57,7 +57,6 @@ KINDS = {
     "Stop": "stop",
     "SessionEnd": "session_end",
 }
-ENV_FILE_NAMES = (".env", ".envrc")
 
 
 def now_iso() -> str:
@@ -105,34 +104,46 @@ def base_event(kind: str, payload: dict[str, object], project: Project) -> Captu
 
 
 def is_env_file(tool_input: object) -> bool:
-    path = tool_input.get("file_path") if isinstance(tool_input, dict) else None
-    if not isinstance(path, str):
+    """A Read/Edit/Write of an env file, or a Bash command that prints one (``cat .env``)."""
+    if not isinstance(tool_input, dict):
         return False
-    name = os.path.basename(path)
-    return name in ENV_FILE_NAMES or name.startswith(".env.") or name.endswith(".env")
+    path = tool_input.get("file_path")
+    if isinstance(path, str):
+        return _env_name(os.path.basename(path))
+    command = tool_input.get("command")
+    if not isinstance(command, str) or (".env" not in command and ".flaskenv" not in command):
+        return False
+    words = command.replace(";", " ").replace("|", " ").replace("&", " ").split()
+    return any(os.path.basename(w.strip("\"'")) in formats.READERS for w in words) and any(
+        _env_name(os.path.basename(w.strip("\"'<>"))) for w in words)
 
 
-def clean(value: object, limit: int, env_file: bool = False) -> tuple[object, bool, int]:
-    """Privacy first (on the whole value), then trim. Returns (value, had_private, chars cut)."""
-    scrubbed, had_private = privacy.scrub_value(value, env_file=env_file)
-    trimmed, cut = trim.trim_value(scrubbed, limit)
-    return trimmed, had_private, cut
+def _env_name(name: str) -> bool:
+    return name in formats.ENV_FILE_NAMES or name.startswith(".env.") or name.endswith(".env")
 
 
-def fill_prompt(event: CapturedEvent, payload: dict[str, object], limit: int) -> None:
+def clean(value: object, limit: int, env_file: bool = False,
+          deadline: float | None = None) -> tuple[object, bool, int]:
+    """Privacy, trimming and redaction in one bounded pass (see privacy.clean_value).
+    Returns (value, had_private, chars cut)."""
+    return privacy.clean_value(value, limit, env_file, deadline)
+
+
+def fill_prompt(event: CapturedEvent, payload: dict[str, object], limit: int,
+                deadline: float | None = None) -> None:
     original = _text(payload, "prompt")
     event["private"] = privacy.is_entirely_private(original)
     if event["private"]:
         event["prompt"] = privacy.PRIVATE_MARKER
         return
-    text, _, cut = clean(original, limit * 4)
+    text, _, cut = clean(original, limit * 4, deadline=deadline)
     event["prompt"] = str(text)
     if cut:
         event["trimmed_chars"] = cut
 
 
 def fill_tool(event: CapturedEvent, payload: dict[str, object], limit: int,
-              private_prompt: bool) -> None:
+              private_prompt: bool, deadline: float | None = None) -> None:
     if private_prompt:
         event["private"] = True
         return
@@ -141,7 +152,7 @@ def fill_tool(event: CapturedEvent, payload: dict[str, object], limit: int,
     cut_total = 0
     for name in ("tool_input", "tool_response", "error"):
         if name in payload:
-            value, _, cut = clean(payload[name], limit, env_file)
+            value, _, cut = clean(payload[name], limit, env_file, deadline)
             event[name] = value
             cut_total += cut
     if payload.get("is_interrupt"):
@@ -150,8 +161,13 @@ def fill_tool(event: CapturedEvent, payload: dict[str, object], limit: int,
         event["trimmed_chars"] = cut_total
 
 
-def fill_stop(event: CapturedEvent, payload: dict[str, object], limit: int) -> None:
+def fill_stop(event: CapturedEvent, payload: dict[str, object], limit: int,
+              private_turn: bool = False, deadline: float | None = None) -> None:
+    """A private turn's reply is never kept: it may quote what the prompt hid."""
     event["summarize"] = True
+    if private_turn:
+        event["private"] = True
+        return
     message = _text(payload, "last_assistant_message")
     if message:
-        event["last_assistant_message"] = str(clean(message, limit)[0])
+        event["last_assistant_message"] = str(clean(message, limit, deadline=deadline)[0])

@@ -14,6 +14,7 @@ import sys
 import time
 
 from .. import fastjson, log, paths, settings
+from ..errors import HookDeadline
 from ..queue import spool
 from . import event, globs, project
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 
 TOOL_KINDS = ("tool", "tool_failure")
 SCAN_BYTES = 65536
+DEADLINE_S = 0.6  # after this much work on one payload only its metadata is kept
+METADATA = ("hook_event_name", "session_id", "transcript_path", "cwd", "prompt_id", "agent_id",
+            "agent_type", "source", "reason", "tool_name", "tool_use_id")
+LATEST = "latest"  # private marker name: the session's latest prompt was private
 EXTRACTING_ENV = "CLAUDE_RECALL_EXTRACTING"
 NO_CONTEXT_ENV = "CLAUDE_RECALL_NO_CONTEXT"
 
@@ -34,7 +39,7 @@ def main(configured: str, stdin: IO[bytes] | None = None) -> int:
     started = time.monotonic()
     try:
         paths.private_umask()
-        _run(configured, stdin if stdin is not None else sys.stdin.buffer)
+        _run(configured, stdin if stdin is not None else sys.stdin.buffer, started + DEADLINE_S)
     except BaseException as exc:
         _report(configured, exc)
     log.debug(f"{configured} done in {(time.monotonic() - started) * 1000:.1f} ms "
@@ -50,7 +55,7 @@ def _report(configured: str, exc: BaseException) -> None:
     log.error(f"hook {configured}: internal error {type(exc).__name__}: {exc}{spot}")
 
 
-def _run(configured: str, stdin: IO[bytes]) -> None:
+def _run(configured: str, stdin: IO[bytes], deadline: float) -> None:
     if os.environ.get(EXTRACTING_ENV):
         return  # a session run by the extractor itself (claude CLI provider): never capture it
     conf = settings.load()
@@ -63,26 +68,40 @@ def _run(configured: str, stdin: IO[bytes]) -> None:
     if len(raw) > limit:
         captured = _oversized(configured, raw, stdin, limit, conf)
     else:
-        captured = _capture(configured, raw, conf)
+        captured = _capture(configured, raw, conf, deadline)
     if captured is not None:
         _before(captured, conf)
         spool.append(paths.queue_dir(conf.data_dir), _encode(captured))
         _after(captured, conf)
 
 
-def _capture(configured: str, raw: bytes, conf: settings.Settings) -> CapturedEvent | None:
+def _capture(configured: str, raw: bytes, conf: settings.Settings,
+             deadline: float | None = None) -> CapturedEvent | None:
     if not raw.strip():
         log.warning(f"hook {configured}: empty stdin; nothing captured")
         return None
+    text = raw.decode("utf-8", "replace")  # bad bytes become U+FFFD: the event is kept
     try:
-        payload = fastjson.loads(raw)
+        payload = fastjson.loads(text)
     except ValueError as exc:
         log.warning(f"hook {configured}: stdin is not JSON ({exc}); first bytes {raw[:80]!r}")
         return None
     if not isinstance(payload, dict):
         log.warning(f"hook {configured}: stdin JSON is a {type(payload).__name__}, not an object")
         return None
-    return build(configured, payload, conf)
+    if "\ufffd" in text and "\ufffd".encode() not in raw:
+        log.warning(f"hook {configured}: stdin is not valid UTF-8; bad bytes replaced by U+FFFD")
+    try:
+        return build(configured, payload, conf, deadline)
+    except HookDeadline:
+        log.warning(f"hook {configured}: scrubbing took longer than {DEADLINE_S:.1f} s; "
+                    "captured as metadata only")
+        meta: dict[str, object] = {k: v for k, v in payload.items()
+                                   if k in METADATA and isinstance(v, str)}
+        captured = build(configured, meta, conf)
+        if captured is not None:
+            captured["trimmed_chars"] = len(raw)
+        return captured
 
 
 def hook_kind(configured: str, payload: dict[str, object]) -> str | None:
@@ -92,8 +111,8 @@ def hook_kind(configured: str, payload: dict[str, object]) -> str | None:
     return event.KINDS.get(configured)
 
 
-def build(configured: str, payload: dict[str, object],
-          conf: settings.Settings) -> CapturedEvent | None:
+def build(configured: str, payload: dict[str, object], conf: settings.Settings,
+          deadline: float | None = None) -> CapturedEvent | None:
     """The event for one parsed payload, or None when it is not to be captured."""
     kind = hook_kind(configured, payload)
     if kind is None:
@@ -108,7 +127,7 @@ def build(configured: str, payload: dict[str, object],
     if kind in TOOL_KINDS and skipped(payload.get("tool_name"), conf):
         return None
     captured = event.base_event(kind, payload, where)
-    _fill(captured, payload, conf)
+    _fill(captured, payload, conf, deadline)
     return captured
 
 
@@ -117,16 +136,18 @@ def skipped(tool_name: object, conf: settings.Settings) -> bool:
     return globs.any_match(name, conf.items("CLAUDE_RECALL_SKIP_TOOLS"))
 
 
-def _fill(captured: CapturedEvent, payload: dict[str, object], conf: settings.Settings) -> None:
+def _fill(captured: CapturedEvent, payload: dict[str, object], conf: settings.Settings,
+          deadline: float | None) -> None:
     limit = conf.number("CLAUDE_RECALL_MAX_FIELD_CHARS")
     kind = captured["kind"]
     if kind == "prompt":
-        event.fill_prompt(captured, payload, limit)
+        event.fill_prompt(captured, payload, limit, deadline)
     elif kind in TOOL_KINDS:
         private = _private_prompt(conf.data_dir, captured)
-        event.fill_tool(captured, payload, limit, private)
+        event.fill_tool(captured, payload, limit, private, deadline)
     elif kind in ("stop", "session_end"):
-        event.fill_stop(captured, payload, limit)
+        event.fill_stop(captured, payload, limit, _private_prompt(conf.data_dir, captured),
+                        deadline)
 
 
 def _oversized(configured: str, head: bytes, stdin: IO[bytes], limit: int,
@@ -157,9 +178,9 @@ def private_marker(data_dir: str, session_id: str, prompt_id: str) -> str:
 
 
 def _private_prompt(data_dir: str, captured: CapturedEvent) -> bool:
-    prompt_id = captured.get("prompt_id")
-    if not prompt_id:
-        return False
+    """Whether the event belongs to an entirely private prompt's turn (by its prompt id, or,
+    without one, because the session's latest prompt was private)."""
+    prompt_id = captured.get("prompt_id") or LATEST
     return os.path.exists(private_marker(data_dir, captured["session_id"], prompt_id))
 
 
@@ -168,16 +189,30 @@ def _encode(captured: CapturedEvent) -> bytes:
 
 
 def _before(captured: CapturedEvent, conf: settings.Settings) -> None:
-    """An entirely private prompt marks its prompt id so its tool calls are kept private too."""
-    prompt_id = captured.get("prompt_id")
-    if captured["kind"] != "prompt" or not captured.get("private") or not prompt_id:
+    """An entirely private prompt marks its prompt id (and the session's latest prompt) so its
+    whole turn, tool calls and reply, is kept private too; a later prompt clears the latter."""
+    if captured["kind"] != "prompt":
         return
-    marker = private_marker(conf.data_dir, captured["session_id"], prompt_id)
+    session = captured["session_id"]
+    latest = private_marker(conf.data_dir, session, LATEST)
+    if not captured.get("private"):
+        if os.path.lexists(latest):
+            _unlink(latest)
+        return
+    prompt_id = captured.get("prompt_id")
+    for marker in (latest, *([private_marker(conf.data_dir, session, prompt_id)] if prompt_id else [])):
+        try:
+            paths.ensure_dir(os.path.dirname(marker))
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, paths.FILE_MODE))
+        except OSError as exc:
+            log.error(f"cannot mark prompt {prompt_id} private ({exc}); its turn may be captured")
+
+
+def _unlink(path: str) -> None:
     try:
-        paths.ensure_dir(os.path.dirname(marker))
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, paths.FILE_MODE))
+        os.unlink(path)
     except OSError as exc:
-        log.error(f"cannot mark prompt {prompt_id} private ({exc}); its tool calls may be captured")
+        log.warning(f"cannot remove {path} ({exc})")
 
 
 def _after(captured: CapturedEvent, conf: settings.Settings) -> None:

@@ -3,44 +3,49 @@
 * ``<private>...</private>`` blocks (the user's "never remember this") become ``[private]``;
   an unclosed ``<private>`` hides the rest of the text; a prompt that was nothing but private
   is ``is_entirely_private``.
-* Secrets become a visible ``[REDACTED:<kind>]``: keys known by shape (Anthropic, OpenRouter,
-  OpenAI, Google, AWS, GitHub, Slack, PEM private keys), bearer tokens, passwords in URLs,
-  password and secret fields, sensitive ``NAME=value`` lines, and every value of a ``.env``
-  file. Dict values under a password- or secret-named key are hidden whole.
+* Secrets become a visible ``[REDACTED:<kind>]`` (the rules are in ``redact``, ``fields`` and
+  the list of formats in ``formats``). Dict values under a secret-named key are hidden whole.
+* Bounded: ``clean_value`` trims every string to its limit *before* scanning it, stops after
+  ``MAX_STRINGS`` strings or ``MAX_CHARS`` characters (the rest is elided with a marker, never
+  kept unscanned), and raises ``HookDeadline`` once the hook's deadline has passed.
 
-The rules themselves are regular expressions in ``redact``. Each starts with a literal or a
-keyword, so a text that contains none of those cannot match any rule: such texts (most hook
-payloads) are returned as they are without importing ``re`` at all, which saves ~7 ms per
-hook. A property test checks that the gate never changes a result.
+The rules need a separator, a known literal or a keyword; a text with none of them cannot
+match, so it is returned as is without importing the rules at all. A property test checks
+that this gate never changes a result. Standard library only: this runs on every tool call.
 """
 
 from __future__ import annotations
 
+import time
+
+from ..errors import HookDeadline
+from . import trim
+
 PRIVATE_MARKER = "[private]"
 TOO_DEEP = "[too deep]"
+ELIDED = "[elided by claude-recall: too many values]"
 MAX_DEPTH = 64
+MAX_STRINGS = 20_000
+MAX_CHARS = 400_000
+MAX_ITEMS = 5_000  # per list or dict
+SCAN_CAP = 200_000  # no single string is scanned beyond this, whatever the field limit
 
-# Literals that start the shape rules (case-sensitive, as the rules are).
-SHAPE_TRIGGERS = ("-----BEGIN", "sk-", "AIza", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_",
-                  "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "xapp-", "://")
-# Keywords (lowercased) that start the field rule; a field also needs ':' or '='.
-FIELD_WORDS = ("passw", "pwd", "secret", "key", "token", "credential", "auth", "private", "api")
-AUTH_WORDS = ("bearer", "basic")
-PASSWORD_KEYS = ("password", "passwd", "pwd")
-SECRET_KEYS = ("secret", "apikey", "accesskey", "privatekey", "secretkey", "sessiontoken",
-               "token", "authorization")
+# Necessary conditions of the rules: a separator or one of the literals below.
+SEPARATORS = ("=", ":", "-", "_", ".", "@", "~", "/")
+WORDS = ("bearer", "basic", "password", "passwd", "login", "akia", "asia", "abia", "acca",
+         "aiza", "ltai", "sk", "dapi", "gr1348941", "atatt3", "atctt3", "akcp", "ezak", "eaaa")
+KEY_HINTS = ("pass", "pwd", "pw", "secret", "key", "token", "auth", "cred", "cookie", "session",
+             "jwt", "bearer", "dsn", "conn", "pat", "pin", "sk", "sig", "salt", "hmac", "otp",
+             "seed", "mnemonic", "private")
 
 
 def may_hold_secret(text: str, lowered: str, env_file: bool) -> bool:
     """False only when no redaction rule can match ``text``."""
-    if any(trigger in text for trigger in SHAPE_TRIGGERS):
+    if env_file and "=" in text:
         return True
-    if any(word in lowered for word in AUTH_WORDS):
-        return True
-    has_separator = "=" in text or ":" in text
-    if has_separator and any(word in lowered for word in FIELD_WORDS):
-        return True
-    return env_file and "=" in text
+    if len(text) < 5:
+        return False
+    return any(sep in text for sep in SEPARATORS) or any(word in lowered for word in WORDS)
 
 
 def strip_private(text: str) -> tuple[str, bool]:
@@ -68,48 +73,90 @@ def redact_secrets(text: str, *, env_file: bool = False) -> str:
 
 
 def scrub(text: str, *, env_file: bool = False) -> tuple[str, bool]:
-    """strip_private then redact_secrets; returns (text, had_private)."""
+    """strip_private then redact_secrets; returns (text, had_private). The one function every
+    capture path (hooks, backfill, import, notes) sends its text through."""
     stripped, had_private = strip_private(text)
     return redact_secrets(stripped, env_file=env_file), had_private
 
 
 def scrub_value(value: object, *, env_file: bool = False) -> tuple[object, bool]:
     """scrub every string in a JSON-like value; secret-named dict keys hide their value."""
-    return _scrub_any(value, env_file, 0)
+    walk = Walk(0, env_file, None)
+    return walk.any(value, 0), walk.private
 
 
-def _scrub_any(value: object, env_file: bool, depth: int) -> tuple[object, bool]:
-    if depth > MAX_DEPTH:
-        return TOO_DEEP, False
-    if isinstance(value, str):
-        return scrub(value, env_file=env_file)
-    if isinstance(value, dict):
-        return _scrub_dict(value, env_file, depth)
-    if isinstance(value, (list, tuple)):
-        pairs = [_scrub_any(item, env_file, depth + 1) for item in value]
-        items = [item for item, _ in pairs]
-        return (items if isinstance(value, list) else tuple(items)), any(f for _, f in pairs)
-    return value, False
+def clean_value(value: object, limit: int, env_file: bool = False,
+                deadline: float | None = None) -> tuple[object, bool, int]:
+    """Private blocks out, trim to ``limit``, then redact, every string of a JSON-like value,
+    within the work bounds. Returns (value, had_private, chars cut)."""
+    walk = Walk(limit, env_file, deadline)
+    return walk.any(value, 0), walk.private, walk.cut
 
 
-def _scrub_dict(value: dict[object, object], env_file: bool, depth: int) -> tuple[object, bool]:
-    result: dict[object, object] = {}
-    found = False
-    for key, item in value.items():
-        kind = key_kind(key) if isinstance(item, str) and item else None
-        if kind:
-            result[key] = f"[REDACTED:{kind}]"
-            continue
-        result[key], flag = _scrub_any(item, env_file, depth + 1)
-        found = found or flag
-    return result, found
+class Walk:
+    """One bounded pass over a JSON-like value."""
+
+    __slots__ = ("chars", "cut", "deadline", "env_file", "limit", "private", "strings")
+
+    def __init__(self, limit: int, env_file: bool, deadline: float | None) -> None:
+        self.limit, self.env_file, self.deadline = limit, env_file, deadline
+        self.strings, self.chars, self.cut, self.private = MAX_STRINGS, MAX_CHARS, 0, False
+
+    def any(self, value: object, depth: int) -> object:
+        if depth > MAX_DEPTH:
+            return TOO_DEEP
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return self.mapping(value, depth)
+        if isinstance(value, (list, tuple)):
+            items = [self.any(item, depth + 1) for item in value[:MAX_ITEMS]]
+            if len(value) > MAX_ITEMS:
+                items.append(f"[... claude-recall elided {len(value) - MAX_ITEMS:,} items ...]")
+            return items if isinstance(value, list) else tuple(items)
+        return value
+
+    def mapping(self, value: dict[object, object], depth: int) -> object:
+        result: dict[object, object] = {}
+        for count, (key, item) in enumerate(value.items()):
+            if count >= MAX_ITEMS:
+                result["[elided]"] = f"[... claude-recall elided {len(value) - count:,} keys ...]"
+                break
+            kind = key_kind(key, item) if isinstance(item, str) and item else None
+            result[key] = f"[REDACTED:{kind}]" if kind else self.any(item, depth + 1)
+        return result
+
+    def text(self, value: str) -> str:
+        self.strings -= 1
+        if self.deadline is not None and self.strings % 256 == 0 \
+                and time.monotonic() > self.deadline:
+            raise HookDeadline("the hook's time budget ran out while scrubbing")
+        if self.strings < 0 or self.chars <= 0:
+            self.cut += len(value)
+            return ELIDED
+        value, had_private = strip_private(value)
+        self.private = self.private or had_private
+        limit = min(self.limit or len(value), SCAN_CAP, self.chars)
+        value, cut = trim.trim_text(value, limit)
+        self.cut += cut
+        self.chars -= len(value)
+        return redact_secrets(value, env_file=self.env_file)
 
 
-def key_kind(key: object) -> str | None:
-    """Marker kind for the value of a dict key that names a password or secret."""
-    if not isinstance(key, str):
+def key_kind(key: object, value: str = "") -> str | None:
+    """Marker kind for the value of a dict key that names a secret (a weak name, such as
+    ``token`` or ``key``, only when the value also looks like one)."""
+    if not isinstance(key, str) or len(key) > 100:
         return None
-    compact = key.lower().replace("_", "").replace("-", "")
-    if compact.endswith(PASSWORD_KEYS):
-        return "password-field"
-    return "secret-field" if compact.endswith(SECRET_KEYS) else None
+    lowered = key.lower()
+    if not any(hint in lowered for hint in KEY_HINTS):
+        return None
+    from . import fields
+
+    found = fields.classify(key)
+    if found is None or fields.placeholder(value):
+        return None
+    kind, strong = found
+    if strong or fields.plausible(value) or (kind == "pin" and value.isdigit()):
+        return kind
+    return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from .. import fastjson, identity, paths
+from .. import fastjson, identity, paths, settings
 from .globs import matches
 
 CONFIG_FILE = ".claude-recall.json"
@@ -68,9 +68,8 @@ def _local_config(cwd: str, top: str) -> tuple[dict[str, object], bool]:
 
 def _read_config(path: str) -> dict[str, object]:
     try:
-        with open(path, "rb") as handle:
-            data = fastjson.loads(handle.read(MAX_CONFIG_BYTES))
-    except (OSError, ValueError):
+        data = fastjson.loads(settings.read_regular(path, MAX_CONFIG_BYTES))
+    except (OSError, ValueError):  # missing, a FIFO, oversized or not JSON: no config
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -83,8 +83,11 @@ def records(conn: sqlite3.Connection, project: str | None = None) -> Iterator[di
 
 
 def _exported(value: object, kind: str) -> object:
+    """One field as exported; text is scanned again for secrets (defence in depth)."""
     if kind == "list":
-        return json.loads(str(value))
+        return [scrub(str(v))[0] for v in json.loads(str(value))]
+    if kind in ("str", "text") and isinstance(value, str):
+        return scrub(value)[0]
     return bool(value) if kind == "bool" else value
 
 

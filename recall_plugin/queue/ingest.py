@@ -28,6 +28,7 @@ COLUMNS = ("key", "v", "kind", "session_id", "project", "ts", "tool_name", "tool
            "prompt_id", "agent_id", "agent_type", "private", "project_name")
 CORRUPT_FILE = "corrupt.jsonl"
 MARKER_MAX_AGE_S = 7 * 86400
+FUTURE_SLACK_S = 86400
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,20 @@ def parse_line(line: bytes) -> tuple[dict[str, object] | None, str]:
             return None, f"missing {name}"
     if data.get("kind") not in KINDS:
         return None, f"unknown kind {data.get('kind')!r}"
+    data["ts"] = _checked_ts(str(data["ts"]), str(data["key"]))
     return data, ""
+
+
+def _checked_ts(ts: str, key: str) -> str:
+    """An event stamped more than a day ahead (a wrong clock, a forged line) would never look
+    idle enough to extract: it is stored with the ingest time instead, and logged."""
+    limit = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + FUTURE_SLACK_S))
+    if ts[:19] <= limit and ts[:4].isdigit():
+        return ts
+    now = _now()
+    log.warning(f"ingest: event {key} is stamped {ts[:40]!r}, beyond now + 1 day or not a "
+                f"date; stored with the ingest time {now}")
+    return now
 
 
 def _quarantined(segment: str, number: int, line: bytes, reason: str) -> dict[str, object]:

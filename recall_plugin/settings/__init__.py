@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # collections.abc costs ~2 ms on the hook hot path
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+MAX_FILE_BYTES = 256 * 1024  # a settings file is a few hundred bytes; more is refused
+
 __all__ = ["BY_NAME", "SETTINGS", "Setting", "Settings", "load", "mask", "render_markdown",
            "set_value", "unset_value"]
 
@@ -87,10 +89,32 @@ def load(data_dir: str | None = None, env: Mapping[str, str] | None = None) -> S
     return Settings(values, sources, problems, root)
 
 
+def read_regular(path: str, limit: int) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes. Opened
+    non-blocking and checked with fstat, so a FIFO or device can never hang a hook.
+    FileNotFoundError when missing; OSError with a clear strerror otherwise."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "not a regular file")
+        if info.st_size > limit:
+            raise OSError(0, f"{info.st_size:,} bytes, over the {limit:,} bytes allowed")
+        chunks = []
+        while chunk := os.read(fd, limit + 1):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > limit:
+                raise OSError(0, f"over the {limit:,} bytes allowed")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read_file(path: str, problems: list[str]) -> dict[str, object]:
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return {}
     except OSError as exc:

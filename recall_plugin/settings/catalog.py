@@ -17,7 +17,7 @@ PROVIDERS = ("claude", "gemini", "openrouter")
 
 DEFAULT_SKIP_TOOLS = (
     "TodoWrite,TodoRead,ToolSearch,ListAgents,ScheduleWakeup,ListMcpResourcesTool,"
-    "ReadMcpResourceTool,EnterPlanMode,ExitPlanMode,mcp__*claude-recall*"
+    "ReadMcpResourceTool,EnterPlanMode,ExitPlanMode,mcp__*claude-recall*,mcp__plugin_recall_recall__*"
 )
 
 

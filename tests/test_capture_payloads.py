@@ -107,8 +107,9 @@ def test_replaying_the_same_payload_stores_it_once(run_hook: HookRunner, data_di
 def test_our_own_memory_tools_are_not_captured(run_hook: HookRunner, data_dir: Path) -> None:
     """Claude's calls to this plugin's MCP tools (as Claude Code 2.1.330 names them) are not
     memory of the project: recording them would feed recalled notes back into memory."""
-    base = {"session_id": "s-own", "cwd": str(run_hook.cwd), "tool_input": {"query": "retry"},
-            "tool_response": "1 relevant memory", "transcript_path": "/tmp/t.jsonl"}
+    base: dict[str, object] = {
+        "session_id": "s-own", "cwd": str(run_hook.cwd), "tool_input": {"query": "retry"},
+        "tool_response": "1 relevant memory", "transcript_path": "/tmp/t.jsonl"}
     for name, use_id in (("mcp__plugin_recall_recall__search", "t1"), ("Bash", "t2")):
         payload = dict(base, hook_event_name="PostToolUse", tool_name=name, tool_use_id=use_id)
         assert run_hook("PostToolUse", payload).returncode == 0

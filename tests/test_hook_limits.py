@@ -13,6 +13,8 @@ from conftest import HookRunner, log_text, spooled
 
 from recall_plugin import settings
 from recall_plugin.capture import hook
+from recall_plugin.capture.redact import scrub
+from recall_plugin.errors import HookDeadline
 from recall_plugin.lifecycle import backfill
 
 SECRET_REPLY = "the vault passphrase is orchid-7781"
@@ -83,6 +85,39 @@ def test_past_the_deadline_only_metadata_is_kept(data_dir: Path, tmp_path: Path)
     assert captured is not None
     assert captured["tool_use_id"] == "t9" and "tool_response" not in captured
     assert "captured as metadata only" in log_text(data_dir)
+
+
+def test_a_loop_past_the_deadline_is_interrupted() -> None:
+    """The hard stop: whatever slow path scrubbing takes, SIGALRM ends it at the deadline."""
+    spins = 0
+    try:
+        with hook._Alarm(time.monotonic() + 0.05):
+            while True:
+                spins += 1
+    except HookDeadline:
+        pass
+    assert spins > 0
+    with hook._Alarm(time.monotonic() + 0.05):
+        pass  # disarmed on exit: nothing rings later
+    time.sleep(0.1)
+
+
+# Runs of candidate names and token prefixes, 400,000 characters each (the payload's cap; the
+# extractor and export scrub whole texts): a rule that re-reads the rest of the run for every
+# hit is quadratic on them (minutes, where a linear scan takes a fraction of a second). The
+# alarm is a hang guard with a wide margin, not a speed measurement (bench_hooks has those).
+DENSE_RUNS = ("sk-", "sk--", "AKIA", "token=", "key:", "cookie: $", 'token="x', "password=\"",
+              "xsk-", "ghp_", "eyJ", "mysql -p", "curl -u ", "private:", "session:")
+
+
+def test_dense_runs_scrub_in_linear_time() -> None:
+    for unit in DENSE_RUNS:
+        text = unit * (400_000 // len(unit))
+        try:
+            with hook._Alarm(time.monotonic() + 10):
+                scrub(text)
+        except HookDeadline:
+            raise AssertionError(f"scrubbing a run of {unit!r} did not finish in 10 s") from None
 
 
 def test_a_private_prompt_keeps_its_reply_private(data_dir: Path, tmp_path: Path) -> None:

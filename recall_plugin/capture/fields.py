@@ -34,6 +34,9 @@ _CODE_STARTS = ("[", "$", "%", "{", "<", "*", "self.", "this.", "cls.", "os.", "
                 "vault.", "...", "xxx", "…", "@", "!")
 _VALUE_STOPS = " \t\r\n\"'\\,;&)}]`<>|"
 MAX_HITS = 4000  # candidate names examined per text; past that the rest is hidden
+# A value is judged by at most its first MAX_PROBE characters, so that many candidate names
+# inside one long run (``token=token=...``) cost each a bounded look, never the whole run.
+MAX_PROBE = 256
 TOO_DENSE = "too-many-candidates"
 _HEADERS = ("authorization", "proxyauthorization", "cookie", "setcookie")
 
@@ -144,6 +147,7 @@ def field_spans(text: str, lowered: str, spans: list[Span]) -> None:
         covered = _one_field(text, lowered, start, spans)
     _cli_spans(text, lowered, spans)
     _line_spans(text, spans, False)
+    _RUNS.clear()
 
 
 def env_spans(text: str, spans: list[Span]) -> None:
@@ -170,11 +174,12 @@ def _one_field(text: str, lowered: str, start: int, spans: list[Span]) -> int:
         return end
     vstart, vend, sep = found
     kind, strong = kind_strong
-    value = text[vstart:vend]
+    value = text[vstart : min(vend, vstart + MAX_PROBE)]
     span = _field_value(text, lowered, name, kind, strong, sep, vstart, vend, value, start)
-    if span is not None:
-        spans.append(span)
-    return end
+    if span is None:
+        return end
+    spans.append(span)
+    return max(end, span[1])  # nothing inside a redacted value needs a look of its own
 
 
 def _field_value(text: str, lowered: str, name: str, kind: str, strong: bool, sep: str,
@@ -184,6 +189,7 @@ def _field_value(text: str, lowered: str, name: str, kind: str, strong: bool, se
         vend = _line_end(text, vstart)
         value = text[vstart:vend].rstrip()
         vend = vstart + len(value)
+        value = value[:MAX_PROBE]
     if compact.endswith("authorization"):
         scheme = value.split(" ", 1)[0].lower()
         if scheme in formats.AUTH_SCHEMES and " " in value:
@@ -209,12 +215,33 @@ def _quoted(text: str, vstart: int) -> bool:
 
 
 def _line_end(text: str, at: int) -> int:
+    known = _known_end(text, at, "line")
+    if known is not None:
+        return known
     end = text.find("\n", at)
     end = len(text) if end < 0 else end
     for quote in ("\"", "'", "\\"):
         q = text.find(quote, at, end)
         if q >= 0:
             end = q
+    return _remember(text, at, end, "line")
+
+
+# The end of the last run scanned, per kind of run: a later position inside the same run ends
+# where it ended (the stop characters are the same), so a text full of candidate names is
+# scanned once, not once per name. Cleared after each text.
+_RUNS: dict[str, tuple[str, int, int]] = {}
+
+
+def _known_end(text: str, at: int, kind: str) -> int | None:
+    run = _RUNS.get(kind)
+    if run is not None and run[0] is text and run[1] <= at <= run[2]:
+        return run[2]
+    return None
+
+
+def _remember(text: str, at: int, end: int, kind: str) -> int:
+    _RUNS[kind] = (text, at, end)
     return end
 
 
@@ -277,14 +304,17 @@ def _value(text: str, pos: int, sep: str) -> tuple[int, int, str] | None:
         vend = text.find(closer, vstart)
         while vend > vstart and escapes == 0 and text[vend - 1] == "\\":
             vend = text.find(closer, vend + 1)
-        line = text.find("\n", vstart)
+        line = text.find("\n", vstart, vend if vend >= 0 else len(text))
         if vend < 0 or 0 <= line < vend:
             vend = line if line >= 0 else len(text)
         return (vstart, vend, sep) if vend > vstart else None
-    vend = pos
-    while vend < len(text) and text[vend] not in _VALUE_STOPS:
-        vend += 1
-    return (pos, vend, sep) if vend > pos else None
+    known = _known_end(text, pos, "value")
+    if known is None:
+        known = pos
+        while known < len(text) and text[known] not in _VALUE_STOPS:
+            known += 1
+        _remember(text, pos, known, "value")
+    return (pos, known, sep) if known > pos else None
 
 
 # -- CLI flags -------------------------------------------------------------------------------

@@ -92,7 +92,8 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings,
     if "\ufffd" in text and "\ufffd".encode() not in raw:
         log.warning(f"hook {configured}: stdin is not valid UTF-8; bad bytes replaced by U+FFFD")
     try:
-        return build(configured, payload, conf, deadline)
+        with _Alarm(deadline):
+            return build(configured, payload, conf, deadline)
     except HookDeadline:
         log.warning(f"hook {configured}: scrubbing took longer than {DEADLINE_S:.1f} s; "
                     "captured as metadata only")
@@ -102,6 +103,39 @@ def _capture(configured: str, raw: bytes, conf: settings.Settings,
         if captured is not None:
             captured["trimmed_chars"] = len(raw)
         return captured
+
+
+class _Alarm:
+    """A hard stop at ``deadline``: SIGALRM raises HookDeadline in whatever pure-Python loop
+    the scrubbing is in, so no input (however it defeats the bounds) keeps a hook past it.
+    ``_signal`` is the interpreter's own built-in (``signal`` would import enum). Outside the
+    main thread (tests calling the hook in-process) it is a no-op; the checks still apply."""
+
+    def __init__(self, deadline: float | None) -> None:
+        self.deadline, self.armed, self.previous = deadline, False, None
+
+    def __enter__(self) -> None:
+        if self.deadline is None:
+            return
+        import _signal  # type: ignore[import-not-found]  # built in, loaded at start-up
+
+        try:
+            self.previous = _signal.signal(_signal.SIGALRM, _ring)
+            _signal.setitimer(_signal.ITIMER_REAL, max(0.001, self.deadline - time.monotonic()))
+            self.armed = True
+        except (ValueError, OSError, AttributeError):
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            import _signal
+
+            _signal.setitimer(_signal.ITIMER_REAL, 0)
+            _signal.signal(_signal.SIGALRM, self.previous or _signal.SIG_DFL)
+
+
+def _ring(signum: int, frame: object) -> None:
+    raise HookDeadline("the hook's deadline passed while scrubbing")
 
 
 def hook_kind(configured: str, payload: dict[str, object]) -> str | None:

@@ -163,15 +163,17 @@ def _prefix_spans(text: str, spans: list[Span]) -> None:
     for prefix, kind, alphabet, minimum in formats.PREFIXES:
         at = text.find(prefix)
         while at >= 0:
+            if at in claimed or not _boundary(text, at):  # cheap checks before the run
+                at = text.find(prefix, at + 1)
+                continue
             body_at = at + len(prefix)
             end = token_end(text, body_at, alphabet)
-            if (at not in claimed and end - body_at >= minimum and _boundary(text, at)
-                    and not _wordy(text[body_at:end])):
+            if end - body_at >= minimum and not _wordy(text[body_at:end]):
                 claimed.add(at)
                 spans.append((at, _wrapped(text, end, alphabet), 6, mark(kind)))
-                at = text.find(prefix, end)
-            else:
-                at = text.find(prefix, at + 1)
+            # A later hit inside this run has a body that is a suffix of this one's: no longer
+            # and no less wordy, so it cannot pass where this one failed (linear, not n^2).
+            at = text.find(prefix, max(end, at + 1))
 
 
 def _pem_spans(text: str, spans: list[Span]) -> None:

@@ -275,8 +275,8 @@ def _assignment(text: str, lowered: str, start: int, end: int) -> tuple[int, int
             "\"' ").endswith("define("):
         sep, pos = "=", pos + 1
     elif two[:1] == ">" and start > 0 and text[start - 1] == "<":
-        close = text.find("<", pos + 1, pos + 2000)
-        return (pos + 1, close, "xml") if close > pos + 1 else None
+        close = text.find("<", pos + 1, pos + 2000)  # <name>value</...>: a closing tag follows
+        return (pos + 1, close, "xml") if close > pos + 1 and text[close + 1 : close + 2] == "/" else None
     elif text[start : start + 2] == "--" and text[end : end + 1] == " ":
         sep = "flag"
     elif _netrc(lowered, start, end):

@@ -154,7 +154,7 @@ def test_foreground_extract_goes_on_after_a_failed_batch(data_dir: Path, project
         assert foreground(str(data_dir)) == 1
     out = capsys.readouterr()
     assert "batch of session 5e55a000 failed" in out.out and "timed out after 1 s" in out.out
-    assert "1 observation," in out.out  # the other session was extracted
+    assert "1 observation," in out.out, out.out  # the other session was extracted
     assert db(data_dir).execute("SELECT count(*) FROM observations WHERE session_id = ?",
                                 (OTHER,)).fetchone()[0] == 1
     assert "5e55a000" in out.err and "timed out" in out.err

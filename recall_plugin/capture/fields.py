@@ -32,6 +32,7 @@ _CODE_WORDS = frozenset(("none", "null", "nil", "true", "false", "undefined", "l
 _CODE_STARTS = ("[", "$", "%", "{", "<", "*", "self.", "this.", "cls.", "os.", "args.",
                 "options.", "config.", "settings.", "process.", "env.", "getenv", "secrets.",
                 "vault.", "...", "xxx", "…", "@", "!")
+_HEX = "0123456789abcdef"
 _VALUE_STOPS = " \t\r\n\"'\\,;&)}]`<>|"
 MAX_HITS = 4000  # candidate names examined per text; past that the rest is hidden
 # A value is judged by at most its first MAX_PROBE characters, so that many candidate names
@@ -74,6 +75,8 @@ def plausible(value: str) -> bool:
     symbols, when long), or high entropy; not a path, URL or plain word."""
     if len(value) < 8 or value.startswith(("/", "./", "~/", "http:", "https:")):
         return False
+    if len(value) < 16 and not value.strip(_HEX):
+        return False  # a short hex id (session="7a11b000", a commit): 32-60 bits, no credential
     digit = any(c.isdigit() for c in value)
     alpha = any(c.isalpha() for c in value)
     mixed = value != value.lower() and value != value.upper()

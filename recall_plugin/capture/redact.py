@@ -94,11 +94,13 @@ def redact_secrets(text: str, *, env_file: bool = False) -> str:
     lowered = fields.lowercase(text)
     _bearer_spans(text, lowered, spans)
     fields.field_spans(text, lowered, spans)
+    _RUN.clear()
     text = apply(text, spans) if spans else text
     if env_file:  # then every remaining value of the file
         spans = []
         fields.env_spans(text, spans)
         text = apply(text, spans) if spans else text
+    _RUN.clear()
     return text
 
 
@@ -127,9 +129,23 @@ def apply(text: str, spans: list[Span]) -> str:
 
 
 def token_end(text: str, start: int, alphabet: str) -> int:
-    """End of the run of ``alphabet`` characters starting at ``start`` (at most MAX_TOKEN)."""
-    chunk = text[start : start + MAX_TOKEN]
-    return start + len(chunk) - len(chunk.lstrip(alphabet))
+    """End of the run of ``alphabet`` characters starting at ``start`` (at most MAX_TOKEN).
+
+    Rules call this for every hit of their literal, and a hostile text (``eyJeyJeyJ...``)
+    puts a hit every few characters inside one long run: the last run is remembered, so a
+    later start inside it costs only the characters not read yet (linear, not hits x run)."""
+    known, open_from = _RUN.get(alphabet), start
+    if known is not None and known[0] is text and known[1] <= start <= known[2]:
+        if known[2] - known[1] < MAX_TOKEN:
+            return known[2]  # that run ended (a stop character or the text's end) before a cap
+        open_from = known[2]  # capped: the run goes on at least to there
+    chunk = text[open_from : start + MAX_TOKEN]
+    end = open_from + len(chunk) - len(chunk.lstrip(alphabet))
+    _RUN[alphabet] = (text, start, end)
+    return end
+
+
+_RUN: dict[str, tuple[str, int, int]] = {}  # alphabet -> (text, start, end) of the last run
 
 
 def _boundary(text: str, at: int) -> bool:

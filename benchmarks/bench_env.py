@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recall_plugin.capture import bootstrap  # noqa: E402
+from recall_plugin.runtime import bootstrap  # noqa: E402
 
 
 def size_mb(folder: Path) -> float:

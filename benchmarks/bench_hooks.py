@@ -44,7 +44,7 @@ def payloads() -> dict[str, dict[str, object]]:
 
 
 def plugin_data(base: Path) -> Path:
-    from recall_plugin.capture import bootstrap
+    from recall_plugin.runtime import bootstrap
 
     data = base / "plugin-data"
     (data / "venv-bench" / "bin").mkdir(parents=True)

@@ -48,7 +48,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from extract_support import FakeModel  # noqa: E402
 from fakes import FakeOpenAI, Recorded, Response  # noqa: E402
 
-from recall_plugin.capture import bootstrap  # noqa: E402
+from recall_plugin.runtime import bootstrap  # noqa: E402
 
 PYTHON = os.path.realpath(sys.executable)
 FAULTS = ("429", "500", "503", "timeout", "drop", "garbage", "not-json")

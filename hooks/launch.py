@@ -23,7 +23,7 @@ def run():
     sys.path.insert(0, root)
     args = sys.argv[1:]
     if args[:1] == ["_bootstrap"]:
-        from recall_plugin.capture import bootstrap
+        from recall_plugin.runtime import bootstrap
 
         data = os.environ.get("CLAUDE_PLUGIN_DATA", "")
         return bootstrap.build(root, data) if data else 0

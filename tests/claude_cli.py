@@ -69,7 +69,7 @@ class Claude:
         """Pre-build the plugin's environment as a link to this interpreter (no pip in tests)."""
         from conftest import PYTHON
 
-        from recall_plugin.capture import bootstrap
+        from recall_plugin.runtime import bootstrap
 
         data = self.config_dir / "plugins" / "data" / plugin_data_name
         venv = data / "venv-test"

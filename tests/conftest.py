@@ -56,7 +56,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def plugin_data(tmp_path: Path) -> Path:
     """A plugin data dir whose environment is 'ready': venv/bin/python is this interpreter."""
     sys.path.insert(0, str(ROOT))
-    from recall_plugin.capture import bootstrap
+    from recall_plugin.runtime import bootstrap
 
     data = tmp_path / "plugin-data"
     venv = data / "venv-test"

@@ -62,7 +62,7 @@ def wait_for(path: Path, seconds: float = 240) -> None:
 
 
 def test_first_session_builds_the_environment(tmp_path: Path, data_dir: Path) -> None:
-    from recall_plugin.capture import bootstrap
+    from recall_plugin.runtime import bootstrap
 
     root = small_plugin(tmp_path / "plugin", "9.9.1")
     pdata = tmp_path / "plugin-data"
@@ -123,8 +123,8 @@ def test_a_failed_build_backs_off_and_says_so(tmp_path: Path, data_dir: Path) ->
 
 # -- what the user is told while the environment is not ready ----------------------------------
 def test_describe_and_notice_follow_the_build(tmp_path: Path) -> None:
-    from recall_plugin.capture import bootstrap
-    from recall_plugin.capture.spawn import locked
+    from recall_plugin.runtime import bootstrap
+    from recall_plugin.runtime.spawn import locked
 
     root = small_plugin(tmp_path / "plugin", "9.9.4")
     pdata = tmp_path / "plugin-data"
@@ -230,7 +230,7 @@ def test_claude_recall_wrapper_before_the_environment_exists(tmp_path: Path, dat
 
 
 def test_uv_is_given_the_index_pip_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    from recall_plugin.capture import bootstrap
+    from recall_plugin.runtime import bootstrap
 
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
     monkeypatch.delenv("UV_INDEX_URL", raising=False)

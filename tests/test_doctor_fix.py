@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, ROOT
 
-from recall_plugin.capture import bootstrap
+from recall_plugin import doctor
 from recall_plugin.capture.hook import main as hook
-from recall_plugin.cli import doctor
+from recall_plugin.extract import stale
 from recall_plugin.queue.ingest import ingest
+from recall_plugin.runtime import bootstrap
 from recall_plugin.store import repair
 from recall_plugin.store.db import connect, open_store
 from recall_plugin.store.migrations import MIGRATIONS, migrate
@@ -141,7 +142,7 @@ def test_stale_lock_and_processing_events_are_reset(data_dir: Path) -> None:
     assert any("reset 1 processing event(s) to pending" in line for line in lines), lines
     assert by_name(after, "extractor").ok
     assert str(pid) not in (data_dir / "extractor.lock").read_text()  # (re-created empty by the check)
-    assert repair.stale_lock_pid(str(data_dir)) is None
+    assert stale.stale_lock_pid(str(data_dir)) is None
     conn = connect(str(data_dir / "recall.db"))
     assert conn.execute("SELECT state FROM events").fetchone()[0] == "pending"
     conn.close()

@@ -162,7 +162,8 @@ def test_foreground_extract_goes_on_after_a_failed_batch(data_dir: Path, project
 
 def test_status_and_doctor_say_when_extraction_runs_on_the_subscription(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recall_plugin.cli import doctor, status
+    from recall_plugin import doctor
+    from recall_plugin.cli import status
 
     configure(data_dir, PROVIDER="claude", FALLBACK_PROVIDER="none")
     assert "subscription" not in status.render(status.gather(str(data_dir)))  # no CLI, no key

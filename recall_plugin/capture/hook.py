@@ -259,7 +259,7 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
         _emit("UserPromptSubmit", prompt.for_event(captured["project"], captured["session_id"],
                                                    str(captured.get("prompt") or ""), conf))
     if conf.flag("CLAUDE_RECALL_AUTO_EXTRACT"):
-        from . import spawn
+        from ..runtime import spawn
 
         root = conf.data_dir
         state = spawn.start_extractor(root, paths.extractor_lock(root),
@@ -323,7 +323,7 @@ def _ensure_environment() -> str:
     root, data = os.environ.get("CLAUDE_PLUGIN_ROOT"), os.environ.get("CLAUDE_PLUGIN_DATA")
     if not (root and data and os.path.isdir(data)):
         return ""
-    from . import bootstrap  # SessionStart only: it costs ~3 ms to import
+    from ..runtime import bootstrap  # SessionStart only: it costs ~3 ms to import
 
     state = bootstrap.ensure(root, data)
     if state != "ready":

@@ -58,9 +58,9 @@ def foreground(root: str) -> int:
 def _wait_for_background(root: str) -> int:
     """Wait for the running extractor, then say what it did while we waited."""
     from ..extract.runner import take_lock
-    from ..store import repair
+    from ..extract.stale import lock_holder
 
-    holder = repair.lock_holder(root)
+    holder = lock_holder(root)
     print(f"an extractor is already running for {root}"
           + (f" (pid {holder})" if holder else "") + "; waiting for it to finish", flush=True)
     before = _done_so_far(root)

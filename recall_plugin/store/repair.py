@@ -6,10 +6,9 @@
   read: first from ``sqlite3 .recover`` when the CLI is installed, else straight from the old
   file, table by table, row by row (a row that cannot be read is counted, not fatal).
 * A locked database: the processes that have it open are named (from ``/proc``).
-* Stale work: ``processing`` events while no extractor holds ``extractor.lock`` go back to
-  ``pending``; a lock file naming a dead process is removed.
-* A broken plugin environment (its python gone or missing dependencies): the stamp is removed
-  so the next SessionStart rebuilds it.
+
+Stale extractor state lives in ``extract.stale``, the plugin environment's checks in
+``doctor.environment``.
 """
 
 from __future__ import annotations
@@ -24,9 +23,8 @@ import time
 from dataclasses import dataclass
 
 from .. import paths
-from .db import BUSY_TIMEOUT_MS, connect, open_store
+from .db import BUSY_TIMEOUT_MS, open_store
 
-DEPENDENCIES = ("anthropic", "httpx", "filelock", "chromadb")
 SKIPPED_TABLES = ("migrations", "sqlite_sequence")
 
 
@@ -272,114 +270,3 @@ def _rowids(old: sqlite3.Connection, table: str, probe_limit: int = 2_000_000) -
         top = int(old.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0])
         found.update(range(1, min(top, probe_limit) + 1))
     return found
-
-
-# -- stale extractor state --------------------------------------------------------------------
-def lock_holder(root: str) -> int | None:
-    """The pid written in extractor.lock when that process still holds it, else None."""
-    from ..capture.spawn import locked
-
-    path = paths.extractor_lock(root)
-    if not os.path.exists(path) or not locked(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return int(handle.read().strip() or 0) or None
-    except (OSError, ValueError):
-        return None
-
-
-def stale_lock_pid(root: str) -> int | None:
-    """The pid a lock file names when nobody holds the lock and that process is gone."""
-    from ..capture.spawn import locked
-
-    path = paths.extractor_lock(root)
-    if not os.path.exists(path) or locked(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            pid = int(handle.read().strip() or 0)
-    except (OSError, ValueError):
-        return None
-    return pid if pid and not _alive(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stale_processing(root: str) -> int:
-    """Events left ``processing`` although no extractor runs (it died mid-batch)."""
-    from ..capture.spawn import locked
-
-    if not os.path.exists(paths.db_file(root)) or locked(paths.extractor_lock(root)):
-        return 0
-    conn = connect(paths.db_file(root), readonly=True)
-    try:
-        return int(conn.execute("SELECT count(*) FROM events WHERE state = 'processing'").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-    finally:
-        conn.close()
-
-
-def reset_stale(root: str) -> str:
-    from ..extract.work import reset_stale as reset
-
-    done: list[str] = []
-    pid = stale_lock_pid(root)
-    if pid:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(paths.extractor_lock(root))
-        done.append(f"removed extractor.lock of dead process {pid}")
-    if stale_processing(root):
-        conn = open_store(root)
-        try:
-            done.append(f"reset {reset(conn)} processing event(s) to pending")
-        finally:
-            conn.close()
-    return "; ".join(done) or "nothing stale"
-
-
-# -- the plugin environment -------------------------------------------------------------------
-def plugin_envs(config_dir: str) -> list[str]:
-    """Plugin data dirs to check: $CLAUDE_PLUGIN_DATA, and ours under the Claude config dir."""
-    import glob
-
-    found = [os.environ["CLAUDE_PLUGIN_DATA"]] if os.environ.get("CLAUDE_PLUGIN_DATA") else []
-    found += sorted(glob.glob(os.path.join(config_dir, "plugins", "data", "recall-*")))
-    return list(dict.fromkeys(found))
-
-
-def env_problem(plugin_data: str, timeout_s: float = 60) -> str | None:
-    """Why the environment in ``plugin_data`` cannot run the extractor, or None."""
-    python = os.path.join(plugin_data, "venv", "bin", "python")
-    if not os.path.lexists(python):
-        return None  # not built yet: the next SessionStart builds it
-    code = (f"import importlib.util, sys; m = [n for n in {DEPENDENCIES!r}"
-            " if importlib.util.find_spec(n) is None]; print(' '.join(m)); sys.exit(3 if m else 0)")
-    try:
-        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=timeout_s,
-                              check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"{python} does not run ({exc})"
-    if done.returncode == 3:
-        return f"{python} lacks {done.stdout.strip()}"
-    if done.returncode != 0:
-        return f"{python} does not run (exit {done.returncode}: {done.stderr.strip()[-200:]})"
-    return None
-
-
-def reset_env(plugin_data: str) -> str:
-    from ..capture.bootstrap import STAMP
-
-    stamp = os.path.join(plugin_data, "venv", STAMP)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(stamp)
-    return f"removed {stamp}: the next SessionStart rebuilds the environment"

@@ -13,7 +13,7 @@ from conftest import spooled
 from e2e_support import transcript, wait_until
 from fake_anthropic import FakeAnthropic, Script
 
-from recall_plugin.capture import bootstrap
+from recall_plugin.runtime import bootstrap
 
 pytestmark = pytest.mark.e2e
 

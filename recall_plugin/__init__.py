@@ -21,4 +21,6 @@ Cross-cutting: ``settings`` (every setting declared once), ``paths`` (data dir, 
 Importing this package must stay cheap: the hooks import it on every call.
 """
 
+# The one place the version is written: pyproject.toml reads it (setuptools dynamic version);
+# .claude-plugin/plugin.json and marketplace.json must agree (tests/test_version.py).
 __version__ = "0.1.0"

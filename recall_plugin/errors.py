@@ -1,4 +1,21 @@
-"""The one small error hierarchy of claude-recall."""
+"""The one small error hierarchy of claude-recall: every error it raises on purpose.
+
+    RecallError
+    ├── SettingsError          a setting has a bad name or value
+    ├── StoreError             the SQLite store cannot be opened, migrated or written
+    ├── IndexUnavailable       no vector index can be used now (search runs on FTS5 alone)
+    ├── ExtractorBusy          another extractor holds this data dir's lock
+    ├── ReplyParseError        (also ValueError) a model reply holds nothing usable
+    ├── BadRecord              (also ValueError) an imported line is not a valid record
+    ├── BadInput               (also ValueError) an MCP tool argument Claude can fix
+    └── ProviderError          a provider call failed
+        ├── TransientError     worth retrying or falling back (429, 5xx, timeouts)
+        │   └── BadReplyError  an answer, but nothing usable in it
+        ├── ContextOverflowError  the request is longer than the model's context
+        └── ProviderSetupError retrying cannot help until a provider setting changes
+
+Ground floor: imports nothing (the hook hot path may import it).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +32,33 @@ class StoreError(RecallError):
     """The SQLite store cannot be opened, migrated or written."""
 
 
-class QueueError(RecallError):
-    """The capture spool cannot be written or read."""
+class IndexUnavailable(RecallError):
+    """No vector index can be used now (the reason says why and what to do).
+
+    ``kind``: "off", "model" (no usable model), "mismatch" (built with another model),
+    "unreachable" (server or cloud), "busy" (another process holds the local index's lock) or
+    "error" (on a local folder: likely corrupt; a rebuild moves it aside).
+    """
+
+    def __init__(self, message: str, *, kind: str = "error") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ExtractorBusy(RecallError):
+    """Another extractor holds the lock for this data dir."""
+
+
+class ReplyParseError(RecallError, ValueError):
+    """The reply holds nothing usable (empty, prose only, no block at all)."""
+
+
+class BadRecord(RecallError, ValueError):
+    """A line that is not a valid record; the message says why."""
+
+
+class BadInput(RecallError, ValueError):
+    """An argument Claude can fix: the message goes back as is."""
 
 
 class ProviderError(RecallError):
@@ -45,7 +87,7 @@ class ContextOverflowError(ProviderError):
     extractor shrinks the window and retries at once, then falls back)."""
 
 
-class ConfigError(ProviderError):
+class ProviderSetupError(ProviderError):
     """Retrying cannot help until a setting changes: missing or invalid key (401/403), unknown
     model (404). The provider is paused until its settings change."""
 

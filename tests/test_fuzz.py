@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from recall_plugin import settings as recall_settings
 from recall_plugin.capture.hook import main as hook
-from recall_plugin.extract.parse import OBSERVATION_TYPES, ParsedReply, ReplyParseError, parse_reply
-from recall_plugin.lifecycle.transfer import BadRecord, import_lines, parse_record
+from recall_plugin.errors import BadRecord, ReplyParseError
+from recall_plugin.extract.parse import OBSERVATION_TYPES, ParsedReply, parse_reply
+from recall_plugin.lifecycle.transfer import import_lines, parse_record
 from recall_plugin.queue.ingest import ingest
 from recall_plugin.store.db import open_store
 

@@ -22,9 +22,9 @@ import pytest
 from recall_plugin import settings
 from recall_plugin.cli import main
 from recall_plugin.cli.reindex import Progress
+from recall_plugin.errors import IndexUnavailable
 from recall_plugin.index import (
     IndexDoc,
-    IndexUnavailable,
     docs,
     embed,
     index_status,

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recall_plugin.errors import ReplyParseError
 from recall_plugin.extract import parse
 from recall_plugin.extract.parse import (
     OBSERVATION_TYPES,
     Observation,
     ParsedReply,
-    ReplyParseError,
     Summary,
     parse_reply,
 )

@@ -23,8 +23,8 @@ from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
 from recall_plugin import settings
 from recall_plugin.errors import (
     BadReplyError,
-    ConfigError,
     ContextOverflowError,
+    ProviderSetupError,
     TransientError,
 )
 from recall_plugin.providers import NAMES, create
@@ -160,14 +160,14 @@ def test_server_errors_are_transient(setup: Setup, status: int) -> None:
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_rejected_key_is_a_config_error_naming_the_key_setting(setup: Setup, status: int) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ProviderSetupError) as caught:
         call(setup, setup.kind.error(status, "invalid credentials"))
     assert caught.value.setting == setup.provider.key_setting
     assert setup.provider.key_setting in str(caught.value) and f"({status})" in str(caught.value)
 
 
 def test_unknown_model_is_a_config_error_naming_the_model_setting(setup: Setup) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ProviderSetupError) as caught:
         call(setup, setup.kind.error(404, "model not found"))
     assert caught.value.setting == setup.provider.model_setting
     assert setup.provider.model_setting in str(caught.value) and setup.provider.model in str(caught.value)
@@ -204,11 +204,11 @@ def test_dropped_connection_is_transient(setup: Setup) -> None:
 def test_context_overflow_is_neither_config_nor_transient(setup: Setup) -> None:
     with pytest.raises(ContextOverflowError) as caught:
         call(setup, setup.kind.error(400, "prompt is too long: 250000 tokens > 200000 maximum"))
-    assert not isinstance(caught.value, (ConfigError, TransientError))
+    assert not isinstance(caught.value, (ProviderSetupError, TransientError))
 
 
 def test_other_bad_request_is_a_config_error_without_setting(setup: Setup) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ProviderSetupError) as caught:
         call(setup, setup.kind.error(400, "messages: roles must alternate"))
     assert caught.value.setting is None and caught.value.status == 400
 
@@ -285,7 +285,7 @@ def test_local_server_plain_error_string_is_mapped(data_dir: Path) -> None:
         fake.push(Response(404, {"error": 'model "llama9" not found, try pulling it first'}))
         provider = create("openrouter", configure(data_dir, CLAUDE_RECALL_OPENROUTER_BASE_URL=fake.url,
                                                   CLAUDE_RECALL_OPENROUTER_MODEL="llama9"))
-        with pytest.raises(ConfigError, match="try pulling it first") as caught:
+        with pytest.raises(ProviderSetupError, match="try pulling it first") as caught:
             provider.complete(REQUEST)
         provider.close()
     assert caught.value.setting == "CLAUDE_RECALL_OPENROUTER_MODEL"
@@ -341,7 +341,7 @@ def test_gemini_invalid_key_400_is_a_config_error(data_dir: Path) -> None:
         fake.push(FakeGemini.error(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT",
                                    details=[info]))
         provider = gemini(data_dir, fake.url)
-        with pytest.raises(ConfigError) as caught:
+        with pytest.raises(ProviderSetupError) as caught:
             provider.complete(REQUEST)
         provider.close()
     assert caught.value.setting == "CLAUDE_RECALL_GEMINI_API_KEY"
@@ -442,7 +442,7 @@ def test_claude_without_key_or_cli_is_unusable(data_dir: Path, tmp_path: Path,
     for choice in ("auto", "off", str(tmp_path / "no-such-claude")):
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=choice))
         assert provider.unusable() == NO_KEY
-        with pytest.raises(ConfigError) as caught:
+        with pytest.raises(ProviderSetupError) as caught:
             provider.complete(REQUEST)
         assert caught.value.setting == "CLAUDE_RECALL_CLAUDE_API_KEY"
 
@@ -469,12 +469,12 @@ def script_cli(tmp_path: Path, data_dir: Path, body: str) -> ClaudeProvider:
 @pytest.mark.parametrize(("body", "error"), [
     ("echo 'not json'", BadReplyError),
     ("echo '{\"type\":\"result\",\"is_error\":false,\"result\":\"\"}'", BadReplyError),
-    ("echo \"error: unknown option '--safe-mode'\" >&2; exit 1", ConfigError),
+    ("echo \"error: unknown option '--safe-mode'\" >&2; exit 1", ProviderSetupError),
     ("echo 'segfault' >&2; exit 139", TransientError)])
 def test_claude_cli_failures(tmp_path: Path, data_dir: Path, body: str, error: type[Exception]) -> None:
     with pytest.raises(error) as caught:
         script_cli(tmp_path, data_dir, body).complete(REQUEST)
-    if error is ConfigError:
+    if error is ProviderSetupError:
         assert getattr(caught.value, "setting", None) == "CLAUDE_RECALL_CLAUDE_CLI"
 
 
@@ -537,7 +537,7 @@ def test_claude_cli_not_logged_in_is_a_config_error(real_cli: str, data_dir: Pat
     with FakeAnthropicAPI() as fake:
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url))
-        with pytest.raises(ConfigError, match="not logged in") as caught:
+        with pytest.raises(ProviderSetupError, match="not logged in") as caught:
             provider.complete(REQUEST)
     assert caught.value.setting == "CLAUDE_RECALL_CLAUDE_API_KEY" and not fake.requests
 
@@ -565,7 +565,7 @@ def test_registry_creates_each_provider(data_dir: Path) -> None:
     conf = settings.load()
     kinds = {name: type(create(name, conf)) for name in NAMES}
     assert kinds == {"claude": ClaudeProvider, "gemini": GeminiProvider, "openrouter": OpenRouterProvider}
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ProviderSetupError) as caught:
         create("mistral", conf)
     assert caught.value.setting == "CLAUDE_RECALL_PROVIDER" and "CLAUDE_RECALL_PROVIDER" in str(caught.value)
 

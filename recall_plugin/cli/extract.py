@@ -7,6 +7,7 @@ import os
 import sys
 
 from .. import log, paths, settings
+from ..errors import ExtractorBusy
 from ..store.db import open_store, write
 from .text import plural
 
@@ -28,12 +29,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def foreground(root: str) -> int:
-    from ..extract.runner import Busy, Extractor, release_lock, take_lock
+    from ..extract.runner import Extractor, release_lock, take_lock
 
     waited = False
     try:
         lock = take_lock(root, wait=False)
-    except Busy:
+    except ExtractorBusy:
         lock, waited = _wait_for_background(root), True
     extractor = Extractor(root, drain=True, out=lambda line: print(line, flush=True))
     try:
@@ -90,11 +91,11 @@ def _done_so_far(root: str) -> tuple[int, int, int]:
 
 def background(root: str) -> int:
     """What the hooks start: exits at once if another extractor runs, else until idle."""
-    from ..extract.runner import Busy, Extractor, release_lock, take_lock
+    from ..extract.runner import Extractor, release_lock, take_lock
 
     try:
         lock = take_lock(root, wait=False)
-    except Busy:
+    except ExtractorBusy:
         return 0
     from ..index import embed
 

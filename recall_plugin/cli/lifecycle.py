@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .. import paths, settings
-from ..errors import RecallError
+from ..errors import ExtractorBusy, RecallError
 from ..lifecycle import forget as forgetting
 from ..lifecycle import open_vector_index, transfer
 from ..queue.ingest import ingest
@@ -207,7 +207,7 @@ def _input(name: str) -> Iterator[Iterator[bytes]]:
 
 # -- backfill -----------------------------------------------------------------------------
 def run_backfill(args: argparse.Namespace) -> int:
-    from ..extract.runner import Busy, release_lock, take_lock
+    from ..extract.runner import release_lock, take_lock
     from ..lifecycle.backfill import Selection, backfill, default_projects_dir
 
     root, projects = settings.load().data_dir, args.projects_dir or default_projects_dir()
@@ -219,7 +219,7 @@ def run_backfill(args: argparse.Namespace) -> int:
         return _dry_run(root, projects, selection)
     try:
         lock = take_lock(root, wait=False)
-    except Busy:
+    except ExtractorBusy:
         _say(f"an extractor is already running for {root}; waiting for it")
         lock = take_lock(root, wait=True)
     try:

@@ -41,6 +41,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import ReplyParseError
 from .known import PathCheck, norm_path
 
 OBSERVATION_TYPES: tuple[str, ...] = ("bugfix", "feature", "refactor", "discovery", "decision", "change")
@@ -65,10 +66,6 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0
 _BULLET_RE = re.compile(r"(?:[-*+\u2022]|\d{1,3}[.)])\s+")
 _FRAGMENT_RE = re.compile(r"<[\s/!\[\w.:-]*")
 _BLANKS_RE = re.compile(r"\n{3,}")
-
-
-class ReplyParseError(ValueError):
-    """The reply holds nothing usable (empty, prose only, no block at all)."""
 
 
 @dataclass(frozen=True)

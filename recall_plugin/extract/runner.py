@@ -25,7 +25,14 @@ from dataclasses import dataclass, field, replace
 
 from .. import log, paths, settings
 from ..capture.privacy import scrub
-from ..errors import ConfigError, ContextOverflowError, ProviderError, TransientError
+from ..errors import (
+    ContextOverflowError,
+    ExtractorBusy,
+    ProviderError,
+    ProviderSetupError,
+    ReplyParseError,
+    TransientError,
+)
 from ..index import VectorIndex
 from ..providers import create
 from ..providers.base import Message, Provider, Reply, Request, Usage, window_of
@@ -35,7 +42,7 @@ from ..store.db import open_store
 from ..store.projects import project_label
 from . import pauses, render, work
 from .compact import render_reply
-from .parse import ReplyParseError, parse_reply
+from .parse import parse_reply
 from .prompts import SYSTEM_PROMPT, user_turn
 from .results import Call, complete, record_call, tokens_since
 from .sanity import scrub_parsed
@@ -64,10 +71,6 @@ class Outcome:
     reason: str | None
 
 
-class Busy(Exception):
-    """Another extractor holds the lock for this data dir."""
-
-
 def take_lock(data_dir: str, wait: bool) -> int:
     paths.ensure_dir(data_dir)
     fd = os.open(paths.extractor_lock(data_dir), os.O_RDWR | os.O_CREAT, 0o600)
@@ -75,7 +78,7 @@ def take_lock(data_dir: str, wait: bool) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except BlockingIOError:
         os.close(fd)
-        raise Busy from None
+        raise ExtractorBusy from None
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd
@@ -164,7 +167,7 @@ class Extractor:
             error = self._attempt(provider, batch, turn)
             if error is None:
                 return True
-            if isinstance(error, ConfigError):
+            if isinstance(error, ProviderSetupError):
                 self._pause_provider(conf, provider, error)
                 work.release(self.conn, batch)
                 return True

@@ -15,25 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import RecallError
-
 if TYPE_CHECKING:
     from ..settings import Settings
 
 Progress = Callable[[int, int], None]  # (done, total)
-
-
-class IndexUnavailable(RecallError):
-    """No vector index can be used now (the reason says why and what to do).
-
-    ``kind``: "off", "model" (no usable model), "mismatch" (built with another model),
-    "unreachable" (server or cloud), "busy" (another process holds the local index's lock) or
-    "error" (on a local folder: likely corrupt; a rebuild moves it aside).
-    """
-
-    def __init__(self, message: str, *, kind: str = "error") -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)

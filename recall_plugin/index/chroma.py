@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import IndexDoc, IndexUnavailable, VectorHit
+from ..errors import IndexUnavailable
+from . import IndexDoc, VectorHit
 from .client import _LOCALS, chroma_dir, connect, local, location
 from .embed import Embedder, load
 

@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from .. import paths
-from . import IndexUnavailable
+from ..errors import IndexUnavailable
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

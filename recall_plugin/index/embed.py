@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import paths
-from . import IndexUnavailable
+from ..errors import IndexUnavailable
 
 if TYPE_CHECKING:
     import numpy as np

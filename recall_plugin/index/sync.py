@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .. import log
+from ..errors import IndexUnavailable
 from ..store.barrier import held
 from ..store.db import write
-from . import IndexUnavailable, Progress, VectorIndex, docs
+from . import Progress, VectorIndex, docs
 
 if TYPE_CHECKING:
     from ..settings import Settings

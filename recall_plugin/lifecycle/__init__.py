@@ -17,7 +17,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from .. import log
-from ..index import IndexUnavailable, VectorIndex, open_index
+from ..errors import IndexUnavailable
+from ..index import VectorIndex, open_index
 from ..settings import Settings
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how every stored time begins

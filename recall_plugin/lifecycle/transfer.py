@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..capture.privacy import scrub
+from ..errors import BadRecord
 from ..extract.parse import OBSERVATION_TYPES
 from ..index import VectorIndex
 from ..store.db import write
@@ -123,10 +124,6 @@ class ImportReport:
     def summary_line(self) -> str:
         return (f"imported {self.imported}, skipped {self.duplicates} duplicates, "
                 f"rejected {len(self.rejected)} lines")
-
-
-class BadRecord(ValueError):
-    """A line that is not a valid record; the message says why."""
 
 
 def parse_record(line: str | bytes) -> tuple[str, dict[str, object]]:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..errors import BadInput
+
 if TYPE_CHECKING:
     from ..search import Hit
 
@@ -22,10 +24,6 @@ TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change", "su
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z?)?")
 REF = re.compile(r"(#|obs:|sum:)?(\d+)")
 MAX_ROWS = 50
-
-
-class BadInput(ValueError):
-    """An argument Claude can fix: the message goes back as is."""
 
 
 def date_arg(value: str, name: str) -> str | None:

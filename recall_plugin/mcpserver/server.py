@@ -19,7 +19,7 @@ import time
 from typing import IO, Any
 
 from .. import __version__, log, settings
-from . import BadInput
+from ..errors import BadInput
 from .protocol import Session, UnknownTool, encode
 from .schema import BadArguments, check, tools
 

@@ -23,9 +23,10 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from .. import log, settings
+from ..errors import BadInput
 from ..store import projects
 from ..store.projects import project_label
-from . import BadInput, date_arg, hits_text, refs_arg, timeline_text, types_arg
+from . import date_arg, hits_text, refs_arg, timeline_text, types_arg
 
 if TYPE_CHECKING:
     from ..index import VectorIndex

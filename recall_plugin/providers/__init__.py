@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import ProviderSetupError
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -42,7 +42,7 @@ def create(name: str, settings: Settings) -> Provider:
     """A new provider instance; the caller closes it (``close()``) when done."""
     entry = _CLASSES.get(name)
     if entry is None:
-        raise ConfigError(f"unknown provider {name!r}: set CLAUDE_RECALL_PROVIDER to one of "
+        raise ProviderSetupError(f"unknown provider {name!r}: set CLAUDE_RECALL_PROVIDER to one of "
                           f"{', '.join(NAMES)}", provider=name, setting="CLAUDE_RECALL_PROVIDER")
     module = import_module(f"{__name__}.{entry[0]}")
     provider: Provider = getattr(module, entry[1])(settings)

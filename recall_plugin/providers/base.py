@@ -2,7 +2,7 @@
 
 A provider turns a ``Request`` (system prompt plus the windowed conversation) into a
 ``Reply`` (text, model, usage). It raises ``TransientError`` for what may pass (429 with its
-Retry-After, 5xx, timeouts, dropped connections, malformed bodies) and ``ConfigError`` for
+Retry-After, 5xx, timeouts, dropped connections, malformed bodies) and ``ProviderSetupError`` for
 what only a settings change can fix (no key, 401/403, unknown model), each naming the setting.
 Retries, fallback and backoff are the extractor's business, never the provider's: SDK-level
 retries are turned off so that no failure is ever retried twice over.

@@ -23,7 +23,7 @@ hooks ignore such sessions: extraction never captures itself), ``CLAUDE_CODE_MAX
 ``MAX_THINKING_TOKENS=0``, ``CLAUDE_CODE_MAX_OUTPUT_TOKENS`` and
 ``CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1``. The JSON result gives ``result`` (the text),
 ``usage`` and ``total_cost_usd``. Timeouts and reported failures are ``TransientError`` (API
-statuses mapped as above); "not logged in" or a rejected login is a ``ConfigError``.
+statuses mapped as above); "not logged in" or a rejected login is a ``ProviderSetupError``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BadReplyError, ConfigError, ProviderError, TransientError
+from ..errors import BadReplyError, ProviderError, ProviderSetupError, TransientError
 from .base import Message, Provider, Reply, Request, Usage
 from .http import as_int, error_detail, parse_retry_after, status_error
 
@@ -92,7 +92,7 @@ class ClaudeProvider(Provider):
             return self._via_sdk(request)
         binary = self.cli_path()
         if binary is None:
-            raise ConfigError(NO_KEY, provider=self.name, setting=self.key_setting)
+            raise ProviderSetupError(NO_KEY, provider=self.name, setting=self.key_setting)
         return self._via_cli(binary, request)
 
     def close(self) -> None:
@@ -168,7 +168,7 @@ class ClaudeProvider(Provider):
                 raise TransientError(f"the claude CLI timed out after {self.timeout:g} s",
                                      provider=self.name) from exc
             except OSError as exc:
-                raise ConfigError(f"cannot run {binary} ({exc.strerror}): check {CLI_SETTING}",
+                raise ProviderSetupError(f"cannot run {binary} ({exc.strerror}): check {CLI_SETTING}",
                                   provider=self.name, setting=CLI_SETTING) from exc
         return self._cli_reply(done)
 
@@ -204,11 +204,12 @@ class ClaudeProvider(Provider):
         said = text or done.stderr.decode(errors="replace").strip()[-500:] or f"exit status {done.returncode}"
         status = result.get("api_error_status")
         if "unknown option" in said:
-            return ConfigError(f"the claude CLI is too old for claude-recall ({said}): update it or set "
-                               f"{CLI_SETTING}=off", provider=self.name, setting=CLI_SETTING)
+            return ProviderSetupError(f"the claude CLI is too old for claude-recall ({said}): update it "
+                                      f"or set {CLI_SETTING}=off", provider=self.name, setting=CLI_SETTING)
         if status in (401, 403) or "not logged in" in said.lower() or "/login" in said:
-            return ConfigError(f"the claude CLI is not logged in ({said}): run `claude` and /login, or "
-                               f"set {self.key_setting}", provider=self.name, setting=self.key_setting)
+            return ProviderSetupError(f"the claude CLI is not logged in ({said}): run `claude` and "
+                                      f"/login, or set {self.key_setting}", provider=self.name,
+                                      setting=self.key_setting)
         if isinstance(status, int) and status >= 400:  # 429/5xx transient, 404 model, too long...
             return status_error(self, "the claude CLI", status, detail=said)
         return TransientError(f"the claude CLI failed: {said}", provider=self.name)

@@ -11,7 +11,7 @@ A client-side limiter keeps to CLAUDE_RECALL_GEMINI_RPM requests per rolling min
 shared by every Gemini provider of the process and sleeps until a slot frees.
 
 Google's error bodies (``{"error": {"code", "message", "status", "details"}}``) are mapped
-before the shared HTTP mapping: 400 ``API key not valid`` -> ``ConfigError`` naming the key
+before the shared HTTP mapping: 400 ``API key not valid`` -> ``ProviderSetupError`` naming the key
 setting; 429 ``RESOURCE_EXHAUSTED`` -> ``TransientError`` whose ``retry_after`` comes from the
 ``Retry-After`` header or the ``RetryInfo`` detail's ``retryDelay`` (``"30s"``).
 """
@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..errors import ConfigError, ProviderError, TransientError
+from ..errors import ProviderError, ProviderSetupError, TransientError
 from ..settings import Settings
 from .base import Reply, Request, Usage
 from .http import HTTPProvider, JSONObject, as_int, error_object, parse_retry_after
@@ -122,8 +122,9 @@ class GeminiProvider(HTTPProvider):
         error = error_object(response.text)
         message = str(error.get("message", ""))
         if response.status_code == 400 and _is_bad_key(error):
-            return ConfigError(f"Gemini rejected the API key (400): check {self.key_setting}: {message}",
-                               provider=self.name, status=400, setting=self.key_setting)
+            return ProviderSetupError(f"Gemini rejected the API key (400): check {self.key_setting}: "
+                                      f"{message}", provider=self.name, status=400,
+                                      setting=self.key_setting)
         mapped = super().error_for(response)
         if isinstance(mapped, TransientError) and mapped.retry_after is None:
             mapped.retry_after = retry_delay(error)

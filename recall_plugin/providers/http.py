@@ -5,12 +5,12 @@
 
 * 429, 408, 409, 425 and every 5xx (500, 502, 503, 504, 529...) -> ``TransientError``, with
   ``retry_after`` from the ``Retry-After`` header (seconds or an HTTP date);
-* 401 and 403 -> ``ConfigError`` naming the provider's key setting;
-* 404 -> ``ConfigError`` naming the model setting and the model;
+* 401 and 403 -> ``ProviderSetupError`` naming the provider's key setting;
+* 404 -> ``ProviderSetupError`` naming the model setting and the model;
 * 400, 413 and 422 about the context length (OpenAI's ``context_length_exceeded``, "maximum
   context length", llama.cpp's "exceeds the available context size", Anthropic's "prompt is too
   long", Gemini's "exceeds the maximum number of tokens") -> ``ContextOverflowError``: only a
-  smaller request can fix it; other 400 and 422 -> ``ConfigError`` (no setting); the rest
+  smaller request can fix it; other 400 and 422 -> ``ProviderSetupError`` (no setting); the rest
   ``ProviderError``.
 
 ``HTTPProvider.post_json`` adds the transport side: timeouts and connection failures (a
@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import BadReplyError, ConfigError, ContextOverflowError, ProviderError, TransientError
+from ..errors import BadReplyError, ContextOverflowError, ProviderError, ProviderSetupError, TransientError
 from ..settings import Settings
 from .base import Provider
 
@@ -74,16 +74,16 @@ def status_error(provider: Provider, label: str, status: int, *, detail: str = "
         what = "rate limit reached" if status == 429 else "is unavailable"
         return TransientError(f"{label} {what} ({status}){said}", retry_after=retry_after, **kw)
     if status in (401, 403):
-        return ConfigError(f"{label} rejected the API key ({status}): check {provider.key_setting}{said}",
-                           setting=provider.key_setting, **kw)
+        return ProviderSetupError(f"{label} rejected the API key ({status}): check "
+                                  f"{provider.key_setting}{said}", setting=provider.key_setting, **kw)
     if status == 404:
-        return ConfigError(f"{label} does not know the model {provider.model!r} (404): check "
+        return ProviderSetupError(f"{label} does not know the model {provider.model!r} (404): check "
                            f"{provider.model_setting}{said}", setting=provider.model_setting, **kw)
     if status in (400, 413, 422) and is_context_overflow(detail):
         return ContextOverflowError(f"{label} says the request is longer than the model's context "
                                     f"({status}){said}", **kw)
     if status in (400, 422):
-        return ConfigError(f"{label} rejected the request ({status}){said}", **kw)
+        return ProviderSetupError(f"{label} rejected the request ({status}){said}", **kw)
     return ProviderError(f"{label} refused the request ({status}){said}", **kw)
 
 

@@ -7,15 +7,24 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PYTHON = os.path.realpath(sys.executable)
+
+# Nothing of hypothesis in the repository: no example database, and its other caches (read
+# lazily from this variable) in the temp dir instead of ./.hypothesis/.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      os.path.join(tempfile.gettempdir(), f"claude-recall-hypothesis-{os.getuid()}"))
+settings.register_profile("recall", database=None)
+settings.load_profile("recall")
 
 
 def load_payloads(name: str) -> list[dict[str, Any]]:
@@ -50,6 +59,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # Hooks would start a background extractor; tests that want one turn this back on.
     monkeypatch.setenv("CLAUDE_RECALL_AUTO_EXTRACT", "false")
     yield path
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state() -> Iterator[None]:
+    """Every test (autouse) starts from the process-wide state a new process has: the log's
+    level and component (a test that configures them leaves them set otherwise)."""
+    from recall_plugin import log
+
+    log.configure()
+    yield
+    log.configure()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_hook_subcommand_is_what_the_hooks_run(data_dir: Path) -> None:
 def test_log_rotates(data_dir: Path) -> None:
     from recall_plugin import log
 
-    log.configure("info", "test")  # other tests may have left a longer component name
+    log.configure("info", "test")  # a short component: ~130-byte lines
     for n in range(12_000):  # ~1.5 MB of ~130-byte lines: exactly one rotation
         log.info(f"line {n} " + "x" * 80)
     logs = sorted(p.name for p in (data_dir / "logs").glob("recall.log*"))

@@ -23,10 +23,11 @@ def run():
     sys.path.insert(0, root)
     args = sys.argv[1:]
     if args[:1] == ["_bootstrap"]:
+        from recall_plugin.queue import wake_extractor
         from recall_plugin.runtime import bootstrap
 
         data = os.environ.get("CLAUDE_PLUGIN_DATA", "")
-        return bootstrap.build(root, data) if data else 0
+        return bootstrap.build(root, data, after=wake_extractor) if data else 0
     from recall_plugin.__main__ import main
 
     return main(args)

@@ -16,7 +16,10 @@ The package is laid out in data-flow order:
 7. surfaces      - ``cli`` (``claude-recall``), the MCP server and the viewer.
 
 Cross-cutting: ``settings`` (every setting declared once), ``paths`` (data dir, private files),
-``log`` (a small multi-process-safe rotating log), ``errors`` (one small hierarchy).
+``log`` (a small multi-process-safe rotating log), ``errors`` (one small hierarchy); ``runtime``
+(the plugin environment's builder, detached processes) sits just above them. ``lifecycle``
+(forget, notes, import/export, backfill) and ``doctor`` (checks and repairs) sit above
+``extract``. Imports point down only: the order is in ``tests/test_structure.py``.
 
 Importing this package must stay cheap: the hooks import it on every call.
 """

@@ -20,6 +20,10 @@ import zlib
 from .. import fastjson, log
 from .spawn import locked, spawn_detached
 
+TYPE_CHECKING = False  # typing costs import time; SessionStart imports this module
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 STAMP = ".claude-recall-env"
 RETRY_AFTER_FAILURE_S = 600
 # Dependencies of dependencies that the plugin never imports, left out when uv installs (pip
@@ -105,9 +109,10 @@ def describe(plugin_root: str, plugin_data: str) -> tuple[str, str]:
     return "missing", "not built yet; the next Claude Code session starts the build"
 
 
-def build(plugin_root: str, plugin_data: str) -> int:
-    """Build the environment (runs detached). Returns a process exit code. Once it is ready,
-    starts the extractor, so a session that ended during the build becomes memory now."""
+def build(plugin_root: str, plugin_data: str, after: Callable[[], None] | None = None) -> int:
+    """Build the environment (runs detached). Returns a process exit code. Once this call has
+    built it, runs ``after``: the launcher passes ``queue.wake_extractor``, so a session that
+    ended during the build becomes memory now."""
     lock_fd = os.open(os.path.join(plugin_data, "bootstrap.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -119,29 +124,9 @@ def build(plugin_root: str, plugin_data: str) -> int:
         code = _build_locked(plugin_root, plugin_data)
     finally:
         os.close(lock_fd)
-    if code == 0:
-        _start_extractor()
+    if code == 0 and after is not None:
+        after()
     return code
-
-
-def _start_extractor() -> None:
-    """Start the extractor when anything waits in the queue (the hooks could not meanwhile)."""
-    from .. import paths, settings
-    from ..queue import spool
-    from .spawn import start_extractor
-
-    conf = settings.load()
-    root = conf.data_dir
-    waiting = spool.count_lines(paths.queue_dir(root)) or os.path.exists(paths.db_file(root))
-    if not conf.flag("CLAUDE_RECALL_AUTO_EXTRACT") or not waiting:
-        return
-    try:
-        state = start_extractor(root, paths.extractor_lock(root),
-                                os.path.join(paths.logs_dir(root), "extractor.out"))
-    except OSError as exc:
-        log.error(f"could not start the extractor after the build: {exc}")
-        return
-    log.info(f"extractor after the environment build: {state}")
 
 
 def _build_locked(plugin_root: str, plugin_data: str) -> int:

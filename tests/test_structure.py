@@ -2,9 +2,9 @@
 and no module grows past the size one reader can hold.
 
 Layers, bottom up (README, "Architecture"): the ground floor (errors, paths, log, settings,
-fastjson, directives, vocabularies) < runtime < store < queue < providers < index < search <
-context < capture (the hook entry) < extract < lifecycle < surfaces (cli, mcpserver, viewer,
-doctor). Every import counts: module level, inside functions (lazy) and under TYPE_CHECKING.
+fastjson, directives, identity, vocabularies) < runtime < store < queue < providers < index <
+search < context < capture (the hook entry) < extract < lifecycle < surfaces (cli, mcpserver,
+viewer, doctor). Every import counts: module level, inside functions (lazy) and under TYPE_CHECKING.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "recall_plugin"
 ORDER = (
-    ("", "errors", "paths", "log", "settings", "fastjson", "directives", "vocab", "records"),
+    ("", "errors", "paths", "log", "settings", "fastjson", "directives", "identity", "vocab", "records"),
     ("runtime",), ("store",), ("queue",), ("providers",), ("index",), ("search",), ("context",),
     ("capture",), ("extract",), ("lifecycle",), ("cli", "mcpserver", "viewer", "doctor", "__main__"),
 )

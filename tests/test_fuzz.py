@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from recall_plugin import settings as recall_settings
 from recall_plugin.capture.hook import main as hook
 from recall_plugin.errors import BadRecord, ReplyParseError
-from recall_plugin.extract.parse import OBSERVATION_TYPES, ParsedReply, parse_reply
+from recall_plugin.extract.parse import ParsedReply, parse_reply
 from recall_plugin.lifecycle.transfer import import_lines, parse_record
 from recall_plugin.queue.ingest import ingest
 from recall_plugin.store.db import open_store
+from recall_plugin.vocab import OBSERVATION_TYPES
 
 SLOW_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from recall_plugin.errors import ReplyParseError
 from recall_plugin.extract import parse
 from recall_plugin.extract.parse import (
-    OBSERVATION_TYPES,
     Observation,
     ParsedReply,
     Summary,
     parse_reply,
 )
+from recall_plugin.vocab import OBSERVATION_TYPES
 
 GOOD = """\
 <observation>

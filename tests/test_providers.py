@@ -27,7 +27,7 @@ from recall_plugin.errors import (
     ProviderSetupError,
     TransientError,
 )
-from recall_plugin.providers import NAMES, create
+from recall_plugin.providers import create
 from recall_plugin.providers import gemini as gemini_module
 from recall_plugin.providers.base import Message, Provider, Reply, Request, Usage
 from recall_plugin.providers.claude import NO_KEY, ClaudeProvider, render_prompt
@@ -35,6 +35,7 @@ from recall_plugin.providers.gemini import GeminiProvider, RateLimiter
 from recall_plugin.providers.http import parse_retry_after
 from recall_plugin.providers.openrouter import OpenRouterProvider
 from recall_plugin.providers.pricing import estimate_cost
+from recall_plugin.vocab import PROVIDER_NAMES
 
 SYSTEM = "You turn sessions into observations."
 REQUEST = Request(SYSTEM, (Message("user", "first batch"), Message("assistant", "<observations/>"),
@@ -563,7 +564,7 @@ def test_claude_cli_api_errors_and_timeouts_are_transient(real_cli: str, tmp_pat
 
 def test_registry_creates_each_provider(data_dir: Path) -> None:
     conf = settings.load()
-    kinds = {name: type(create(name, conf)) for name in NAMES}
+    kinds = {name: type(create(name, conf)) for name in PROVIDER_NAMES}
     assert kinds == {"claude": ClaudeProvider, "gemini": GeminiProvider, "openrouter": OpenRouterProvider}
     with pytest.raises(ProviderSetupError) as caught:
         create("mistral", conf)

@@ -93,3 +93,22 @@ def test_no_module_is_longer_than_the_limit() -> None:
     assert not long, f"modules over {MAX_LINES} lines (split them by concern): {long}"
     short_again = [m for m in LONG_MODULES if lengths.get(m, 0) <= MAX_LINES]
     assert not short_again, f"no longer over the limit, drop from LONG_MODULES: {short_again}"
+
+
+def test_each_vocabulary_is_written_once() -> None:
+    """The shared words live in ``recall_plugin/vocab.py``; nothing else spells the list out
+    (the first migration's CHECK constraint excepted: a migration is history)."""
+    from recall_plugin import vocab
+
+    written_elsewhere = []
+    for words in (vocab.OBSERVATION_TYPES, vocab.EVENT_KINDS, vocab.PROVIDER_NAMES):
+        spellings = [", ".join(f"{q}{w}{q}" for w in words[:3]) for q in ("\"", "'")]
+        for path in sorted(PACKAGE.rglob("*")):
+            if path.suffix not in (".py", ".js", ".html") or path.name == "vocab.py":
+                continue
+            text = path.read_text()
+            if any(s in text for s in spellings) and path.name != "migrations.py":
+                written_elsewhere.append(f"{path.relative_to(ROOT)}: {words[0]}, ...")
+    assert not written_elsewhere, written_elsewhere
+    page = (PACKAGE / "viewer" / "static" / "index.html").read_text()
+    assert not [t for t in vocab.OBSERVATION_TYPES if f'value="{t}"' in page]

@@ -13,7 +13,7 @@ import pytest
 from recall_support import plant
 from starlette.testclient import TestClient
 
-from recall_plugin import settings
+from recall_plugin import settings, vocab
 from recall_plugin.errors import SettingsError
 from recall_plugin.search import Filters, search
 from recall_plugin.store.db import open_store, write
@@ -27,7 +27,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 KEY = "sk-or-v1-0123456789abcdef0123456789abcdefSECRETKEY"
 GEMINI_KEY = "AIzaSyD-gemini-secret-value-42424242"
 GET_ENDPOINTS = ("/", "/api/health", "/api/status", "/api/observations", "/api/summaries",
-                 "/api/search?q=retry", "/api/search?q=", "/api/projects", "/api/sessions",
+                 "/api/search?q=retry", "/api/search?q=", "/api/projects", "/api/vocab", "/api/sessions",
                  "/api/sessions/sess-shop-1", "/api/usage", "/api/settings", "/api/stream?once=1&after=0",
                  "/static/app.js", "/static/index.html")
 
@@ -53,6 +53,14 @@ def client(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
     app = create_app(str(data_dir), port=PORT, token=TOKEN)
     with TestClient(app, base_url=BASE, headers=AUTH) as test_client:
         yield test_client
+
+
+def test_vocab_serves_the_shared_words_to_the_page(client: TestClient) -> None:
+    body = client.get("/api/vocab").json()
+    assert body == {"observation_types": list(vocab.OBSERVATION_TYPES),
+                    "record_types": [*vocab.OBSERVATION_TYPES, "summary"],
+                    "event_kinds": list(vocab.EVENT_KINDS), "providers": list(vocab.PROVIDER_NAMES)}
+    assert client.get("/api/observations", params={"type": "nonsense"}).status_code == 400
 
 
 def settings_file(data_dir: Path) -> dict[str, object]:

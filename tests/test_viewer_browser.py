@@ -18,6 +18,7 @@ from recall_support import plant
 
 from recall_plugin.store.db import open_store, write
 from recall_plugin.viewer.server import ViewerServer, bind
+from recall_plugin.vocab import RECORD_TYPES
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -119,6 +120,14 @@ def test_a_flagged_record_shows_a_flagged_badge(page: Any, viewer: ViewerServer,
     expect(flagged).to_have_text("flagged")
     expect(flagged).to_have_attribute("title", re.compile(r"instructions to the agent \(remote-code\)"))
     assert page.locator("#cards .flag-badge").count() == 1  # the clean records carry none
+
+
+def test_the_type_filter_offers_the_shared_vocabulary(page: Any, viewer: ViewerServer) -> None:
+    sign_in(page, viewer)
+    options = page.locator("#f-type option")
+    expect(options).to_have_text(["All types", *(t.capitalize() for t in RECORD_TYPES)])
+    page.select_option("#f-type", "summary")
+    expect(page.locator("#cards .card")).to_have_count(1)  # the planted summary alone
 
 
 def test_live_feed_search_and_settings(page: Any, viewer: ViewerServer, data_dir: Path) -> None:

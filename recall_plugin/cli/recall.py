@@ -14,6 +14,7 @@ from ..search import Filters, Hit, search
 from ..store import projects
 from ..store.db import open_store
 from ..store.projects import project_label
+from ..vocab import RECORD_TYPES as TYPES
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +36,6 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     context.set_defaults(run=run_context)
 
 
-TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change", "summary")
 
 
 def _record_type(text: str) -> str:

@@ -42,9 +42,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ReplyParseError
+from ..vocab import OBSERVATION_TYPES
 from .known import PathCheck, norm_path
 
-OBSERVATION_TYPES: tuple[str, ...] = ("bugfix", "feature", "refactor", "discovery", "decision", "change")
 _SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("fix", "bug", "hotfix"), "bugfix"),
     **dict.fromkeys(("feat", "enhancement", "addition"), "feature"),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..providers.base import Message
 from ..store.db import write
+from ..vocab import utc_stamp_ms
 from .render import StoredEvent
 
 TOOL_KINDS = ("tool", "tool_failure")
@@ -28,8 +29,7 @@ Sizer = Callable[[StoredEvent], int]
 
 
 def now_iso(offset_s: float = 0.0) -> str:
-    moment = time.time() + offset_s
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1000):03d}Z"
+    return utc_stamp_ms(time.time() + offset_s)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ import time
 from collections.abc import Sequence
 
 from ..capture.privacy import scrub
-from ..extract.parse import OBSERVATION_TYPES
 from ..extract.work import now_iso
 from ..index import VectorIndex
 from ..store.db import write
 from ..store.flags import observation_flag
+from ..vocab import OBSERVATION_TYPES
 from . import update_index
 
 

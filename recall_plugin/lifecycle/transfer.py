@@ -39,10 +39,10 @@ from typing import TextIO
 
 from ..capture.privacy import scrub
 from ..errors import BadRecord
-from ..extract.parse import OBSERVATION_TYPES
 from ..index import VectorIndex
 from ..store.db import write
 from ..store.flags import observation_flag, summary_flag
+from ..vocab import OBSERVATION_TYPES
 from . import ISO_DATE, update_index
 
 CHUNK_LINES = 500

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInput
+from ..vocab import RECORD_TYPES as TYPES
 
 if TYPE_CHECKING:
     from ..search import Hit
 
-TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change", "summary")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z?)?")
 REF = re.compile(r"(#|obs:|sum:)?(\d+)")
 MAX_ROWS = 50

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import MAX_ROWS, TYPES
+from ..vocab import OBSERVATION_TYPES
+from ..vocab import RECORD_TYPES as TYPES
+from . import MAX_ROWS
 
-OBS_TYPES = tuple(t for t in TYPES if t != "summary")
 PROJECT = {"type": "string",
            "description": 'default: this session\'s project; another project\'s name, or "*" for all'}
 IDS = {"type": "array", "minItems": 1, "maxItems": MAX_ROWS,
@@ -79,7 +80,7 @@ def tools(cross_project: bool) -> list[dict[str, Any]]:
          "inputSchema": _obj({
              "title": {"type": "string", "minLength": 1, "description": "one line"},
              "text": {"type": "string", "minLength": 1},
-             "type": {"type": "string", "enum": list(OBS_TYPES), "default": "discovery"},
+             "type": {"type": "string", "enum": list(OBSERVATION_TYPES), "default": "discovery"},
              "concepts": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ROWS},
              "files": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ROWS}},
              ("title", "text"))},

@@ -11,12 +11,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ..errors import ProviderSetupError
+from ..vocab import PROVIDER_NAMES
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from .base import Provider
 
-NAMES = ("claude", "gemini", "openrouter")
 
 _CLASSES = {"claude": ("claude", "ClaudeProvider"), "gemini": ("gemini", "GeminiProvider"),
             "openrouter": ("openrouter", "OpenRouterProvider")}
@@ -43,7 +43,7 @@ def create(name: str, settings: Settings) -> Provider:
     entry = _CLASSES.get(name)
     if entry is None:
         raise ProviderSetupError(f"unknown provider {name!r}: set CLAUDE_RECALL_PROVIDER to one of "
-                          f"{', '.join(NAMES)}", provider=name, setting="CLAUDE_RECALL_PROVIDER")
+                          f"{', '.join(PROVIDER_NAMES)}", provider=name, setting="CLAUDE_RECALL_PROVIDER")
     module = import_module(f"{__name__}.{entry[0]}")
     provider: Provider = getattr(module, entry[1])(settings)
     return provider

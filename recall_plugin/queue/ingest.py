@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from .. import log, paths
 from ..store import projects
 from ..store.db import write
+from ..vocab import EVENT_KINDS as KINDS
 from . import spool
 
-KINDS = ("session_start", "prompt", "tool", "tool_failure", "stop", "session_end")
 COLUMNS = ("key", "v", "kind", "session_id", "project", "ts", "tool_name", "tool_use_id",
            "prompt_id", "agent_id", "agent_type", "private", "project_name")
 CORRUPT_FILE = "corrupt.jsonl"

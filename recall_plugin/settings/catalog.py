@@ -11,9 +11,8 @@ whoever reaches the viewer can never redirect prompts and keys or run a program 
 
 from __future__ import annotations
 
+from ..vocab import PROVIDER_NAMES
 from .model import Setting
-
-PROVIDERS = ("claude", "gemini", "openrouter")
 
 DEFAULT_SKIP_TOOLS = (
     "TodoWrite,TodoRead,ToolSearch,ListAgents,ScheduleWakeup,ListMcpResourcesTool,"
@@ -115,9 +114,9 @@ OPENROUTER = (
 )
 
 PROVIDER = (
-    Setting("CLAUDE_RECALL_PROVIDER", "choice", "claude", choices=PROVIDERS, group="provider",
+    Setting("CLAUDE_RECALL_PROVIDER", "choice", "claude", choices=PROVIDER_NAMES, group="provider",
             help="AI provider for observation extraction."),
-    Setting("CLAUDE_RECALL_FALLBACK_PROVIDER", "choice", "claude", choices=(*PROVIDERS, "none"),
+    Setting("CLAUDE_RECALL_FALLBACK_PROVIDER", "choice", "claude", choices=(*PROVIDER_NAMES, "none"),
             group="provider", help="Provider used when the chosen one is unavailable; none: off."),
     Setting("CLAUDE_RECALL_REQUEST_TIMEOUT_S", "int", 60, minimum=1, group="provider",
             help="Seconds one provider call may take before it counts as a timeout."),

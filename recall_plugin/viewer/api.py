@@ -17,6 +17,7 @@ from .. import __version__, paths, settings
 from ..queue import spool
 from ..search import Filters, search
 from ..store import stats
+from ..vocab import EVENT_KINDS, OBSERVATION_TYPES, PROVIDER_NAMES, RECORD_TYPES
 from . import auth, queries
 from .state import Viewer
 
@@ -49,10 +50,10 @@ def types_param(request: Request) -> tuple[str, ...]:
     """``type=a&type=b`` or ``type=a,b``; each an observation type or ``summary``."""
     words = [w.strip() for raw in request.query_params.getlist("type") for w in raw.split(",")]
     types = tuple(dict.fromkeys(w for w in words if w))
-    unknown = [t for t in types if t not in (*queries.OBS_TYPES, "summary")]
+    unknown = [t for t in types if t not in RECORD_TYPES]
     if unknown:
         raise HTTPException(400, f"unknown type {unknown[0]!r}; expected one of "
-                                 f"{', '.join(queries.OBS_TYPES)}, summary")
+                                 f"{', '.join(RECORD_TYPES)}")
     return types
 
 
@@ -108,6 +109,13 @@ def search_records(request: Request) -> Response:
         hits = search(conn, query, filters, limit, index)
         items = queries.records_for(conn, hits)
     return viewer.json({"query": query, "items": items, "vectors": index is not None})
+
+
+def vocab(request: Request) -> Response:
+    """The shared words (``recall_plugin.vocab``), so the page never retypes them."""
+    return viewer_of(request).json({"observation_types": list(OBSERVATION_TYPES),
+                                    "record_types": list(RECORD_TYPES),
+                                    "event_kinds": list(EVENT_KINDS), "providers": list(PROVIDER_NAMES)})
 
 
 def projects(request: Request) -> Response:

@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/summaries", api.summaries),
         Route("/api/search", api.search_records),
         Route("/api/projects", api.projects),
+        Route("/api/vocab", api.vocab),
         Route("/api/sessions", api.sessions),
         Route("/api/sessions/{session_id:path}", api.session),
         Route("/api/usage", api.usage),

@@ -8,8 +8,6 @@ from ..search import Hit
 from ..search.records import get_observations, observation_dict
 from ..store.projects import project_label
 
-OBS_TYPES = ("bugfix", "feature", "refactor", "discovery", "decision", "change")
-
 
 def row_dict(row: sqlite3.Row) -> dict[str, object]:
     return dict(row)

@@ -3,7 +3,6 @@
 "use strict";
 
 (() => {
-  const TYPES = ["bugfix", "feature", "refactor", "discovery", "decision", "change"];
   const PROVIDER_COLORS = { claude: "#d97757", gemini: "#4285f4", openrouter: "#6e56cf" };
   const SUMMARY_PARTS = [["request", "Request"], ["investigated", "Investigated"], ["learned", "Learned"],
     ["completed", "Completed"], ["next_steps", "Next steps"], ["notes", "Notes"]];
@@ -344,6 +343,13 @@
     if (!name || state.projects.has(name)) return;
     state.projects.add(name);
     $("#f-project").append(h("option", { value: name, text: name }));
+  }
+
+  async function loadTypes() {  // the words come from recall_plugin/vocab.py, never retyped here
+    try {
+      const data = await getJSON("/api/vocab");
+      $("#f-type").append(...data.record_types.map((t) => h("option", { value: t, text: t[0].toUpperCase() + t.slice(1) })));
+    } catch (_) { /* the filter keeps "All types" only */ }
   }
 
   async function loadProjects() {
@@ -810,6 +816,7 @@
 
   bind();
   route();
+  loadTypes();
   loadProjects();
   loadStatus();
   loadMemory();

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import uvicorn
 
 from .. import paths
+from ..vocab import utc_stamp
 from . import auth
 from .app import create_app
 
@@ -132,7 +133,7 @@ def bind_next(after: int) -> socket.socket:
 def write_record(data_dir: str, port: int, token: str) -> None:
     """viewer.json, private from its first byte: a fresh 0600 file renamed into place."""
     record = {"pid": os.getpid(), "port": port, "url": url_for(port), "token": token,
-              "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "started_at": utc_stamp()}
     path = record_path(paths.ensure_dir(data_dir))
     tmp = f"{path}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)

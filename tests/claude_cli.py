@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from helpers.hooks import ROOT
 
 TOOLS = ROOT / "tools" / "claude-code" / "node_modules"
 QUIET = {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
@@ -67,7 +67,7 @@ class Claude:
 
     def ready_plugin_env(self, plugin_data_name: str) -> Path:
         """Pre-build the plugin's environment as a link to this interpreter (no pip in tests)."""
-        from conftest import PYTHON
+        from helpers.hooks import PYTHON
 
         from recall_plugin.runtime import bootstrap
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from fakes import CachingAnthropicAPI, FakeOpenAI, Recorded, Response
+from helpers.builders import configure, observation_xml
 
-from recall_plugin import settings
 from recall_plugin.capture.hook import main as hook
-from recall_plugin.store.db import open_store
 
 SESSION = "5e55a000-0000-4000-8000-000000000001"
 
@@ -52,29 +50,11 @@ def turn(cwd: Path, prompt_id: str, text: str, session: str = SESSION, first: in
          last_assistant_message="Retry now backs off.")
 
 
-def configure(data_dir: Path, **values: object) -> None:
-    for name, value in values.items():
-        settings.set_value(str(data_dir), f"CLAUDE_RECALL_{name}", value)
-
-
 def use_openrouter(data_dir: Path, url: str, **more: object) -> None:
     values: dict[str, object] = {"PROVIDER": "openrouter", "OPENROUTER_API_KEY": "sk-or-v1-" + "0a" * 32,
                                  "OPENROUTER_BASE_URL": url, "FALLBACK_PROVIDER": "none",
                                  "RETRY_BASE_S": "0"}
     configure(data_dir, **{**values, **more})
-
-
-def observation_xml(title: str, files: list[str], summary: bool) -> str:
-    modified = "".join(f"<file>{f}</file>" for f in files)
-    text = (f"<observation><type>bugfix</type><title>{title}</title><subtitle>s</subtitle>"
-            f"<facts><fact>retry backs off</fact></facts><narrative>n</narrative>"
-            f"<concepts><concept>retry</concept></concepts><files_read></files_read>"
-            f"<files_modified>{modified}</files_modified></observation>")
-    if summary:
-        text += ("<summary><request>make retry back off</request><investigated>retry.py"
-                 "</investigated><learned>l</learned><completed>c</completed>"
-                 "<next_steps>none</next_steps><notes></notes></summary>")
-    return text
 
 
 def last_user_text(request: Recorded) -> str:
@@ -109,12 +89,3 @@ class FakeClaudeModel(CachingAnthropicAPI):
 
     def answer(self, request: Recorded) -> str:
         return model_answer(last_user_text(request), len(self.requests))
-
-
-def db(data_dir: Path) -> sqlite3.Connection:
-    return open_store(str(data_dir))
-
-
-def states(data_dir: Path) -> dict[str, int]:
-    return {r[0]: r[1] for r in db(data_dir).execute(
-        "SELECT state, count(*) FROM events GROUP BY state")}

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, ROOT, load_payloads, log_text, spooled
+from helpers.hooks import PYTHON, ROOT, load_payloads, log_text, spooled
 
 pytestmark = pytest.mark.slow
 

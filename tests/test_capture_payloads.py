@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HookRunner, load_payloads, log_text, spooled
+from helpers.hooks import HookRunner, load_payloads, log_text, spooled
 
 REGISTERED = {"SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
               "SessionEnd"}

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, HookRunner, load_payloads
+from helpers.hooks import ROOT, HookRunner, load_payloads
 
 CONSOLE = Path(sys.executable).parent / "claude-recall"
 

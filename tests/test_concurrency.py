@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, HookRunner, load_payloads, spooled
+from helpers.hooks import ROOT, HookRunner, load_payloads, spooled
 
 WORKERS = 8
 CALLS = 500

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import HookRunner, load_payloads
+from helpers.hooks import HookRunner, load_payloads
 from recall_support import plant
 
 from recall_plugin.capture.project import key

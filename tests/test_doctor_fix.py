@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, ROOT
+from helpers.hooks import PYTHON, ROOT
 
 from recall_plugin import doctor
 from recall_plugin.capture.hook import main as hook

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from claude_cli import Claude, copy_plugin
-from conftest import spooled
 from fake_anthropic import FakeAnthropic, Script
+from helpers.hooks import spooled
 
 pytestmark = pytest.mark.e2e
 

@@ -6,17 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from extract_support import (
-    SESSION,
-    FakeModel,
-    configure,
-    db,
-    last_user_text,
-    states,
-    turn,
-    use_openrouter,
-)
+from extract_support import SESSION, FakeModel, last_user_text, turn, use_openrouter
 from fakes import FakeGemini, FakeOpenAI
+from helpers.builders import configure
+from helpers.store import db, states
 
 from recall_plugin.extract.runner import Extractor
 

@@ -9,17 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from extract_support import (
-    FakeClaudeModel,
-    FakeModel,
-    configure,
-    db,
-    model_answer,
-    states,
-    turn,
-    use_openrouter,
-)
+from extract_support import FakeClaudeModel, FakeModel, model_answer, turn, use_openrouter
 from fakes import FakeOpenAI, Recorded, Response
+from helpers.builders import configure
+from helpers.store import db, states
 
 from recall_plugin.cli.extract import foreground
 from recall_plugin.extract.runner import Extractor

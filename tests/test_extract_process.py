@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, configure, db, observation_xml, states, turn, use_openrouter
+from extract_support import FakeModel, turn, use_openrouter
 from fakes import FakeAnthropicAPI, FakeOpenAI, Response
+from helpers.builders import configure, observation_xml
+from helpers.store import db, states
 
 from recall_plugin.extract.runner import Extractor
 

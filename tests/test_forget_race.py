@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, configure, db, turn, use_openrouter
+from extract_support import FakeModel, turn, use_openrouter
 from fakes import Recorded, Response
+from helpers.builders import configure
+from helpers.store import db
 
 from recall_plugin import settings
 from recall_plugin.extract.runner import Extractor

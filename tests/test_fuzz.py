@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HookRunner, load_payloads
+from helpers.hooks import HookRunner, load_payloads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

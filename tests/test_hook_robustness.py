@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import HookRunner, load_payloads, log_text, spooled
+from helpers.hooks import HookRunner, load_payloads, log_text, spooled
 
 
 @pytest.mark.parametrize(("stdin", "message"), [

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from conftest import PYTHON, ROOT, load_payloads
+from helpers.hooks import PYTHON, ROOT, load_payloads
 
 FORBIDDEN = ("anthropic", "chromadb", "httpx", "orjson", "filelock", "sqlite3", "subprocess", "json",
              "logging", "dataclasses", "typing", "hashlib", "asyncio")

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, log_text
 from extract_support import FakeModel, use_openrouter
+from helpers.hooks import ROOT, log_text
 
 from recall_plugin import settings
 from recall_plugin.index import IndexDoc, VectorHit

@@ -24,7 +24,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from conftest import ROOT
+from helpers.hooks import ROOT
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent

@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import HookRunner, load_payloads
-from extract_support import configure, last_user_text, use_openrouter
+from extract_support import last_user_text, use_openrouter
 from fakes import FakeOpenAI, Recorded, Response
+from helpers.builders import configure
+from helpers.hooks import HookRunner, load_payloads
 
 from recall_plugin.extract.runner import Extractor
 from recall_plugin.store.db import open_store

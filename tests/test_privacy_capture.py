@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import HookRunner, load_payloads, spooled
+from helpers.hooks import HookRunner, load_payloads, spooled
 
 ANTHROPIC = "sk-ant-api03-" + "Zq9" * 30
 OPENROUTER = "sk-or-v1-" + "ab12" * 16

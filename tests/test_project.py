@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HookRunner, load_payloads, spooled
-from extract_support import FakeModel, last_user_text, observation_xml, send, turn, use_openrouter
+from extract_support import FakeModel, last_user_text, send, turn, use_openrouter
 from fakes import Recorded, Response
+from helpers.builders import observation_xml
+from helpers.hooks import HookRunner, load_payloads, spooled
 
 from recall_plugin import identity
 from recall_plugin.capture.project import git_root, key, resolve

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from claude_cli import claude_binary
-from conftest import ROOT
 from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
+from helpers.builders import configure
+from helpers.hooks import ROOT
 
 from recall_plugin import settings
 from recall_plugin.errors import (
@@ -67,12 +68,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
     clock = FakeClock()
     monkeypatch.setattr(gemini_module, "SHARED_LIMITER", RateLimiter(clock, clock.sleep))
-
-
-def configure(data_dir: Path, **values: object) -> settings.Settings:
-    for name, value in values.items():
-        settings.set_value(str(data_dir), name, value)
-    return settings.load()
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES
-from extract_support import configure, db, states, turn, use_openrouter
+from extract_support import turn, use_openrouter
 from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
+from helpers.builders import configure
+from helpers.hooks import FIXTURES
+from helpers.store import db, states
 
 from recall_plugin.context import for_project
 from recall_plugin.extract.runner import Extractor

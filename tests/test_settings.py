@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers.hooks import ROOT
 
 from recall_plugin import settings
 from recall_plugin.errors import SettingsError

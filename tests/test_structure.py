@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import ROOT
+from helpers.hooks import ROOT
 
 PACKAGE = ROOT / "recall_plugin"
 ORDER = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import ROOT
+from helpers.hooks import ROOT
 
 import recall_plugin
 

@@ -6,33 +6,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from claude_cli import Claude, sdk_python
-from conftest import ROOT
 from fake_anthropic import Script, _text_of
 from fakes import FakeAnthropicAPI, FakeOpenAI, Recorded, Response
-
-from recall_plugin.store.db import open_store
+from helpers.builders import observation_xml
+from helpers.hooks import ROOT
+from helpers.store import rows
 
 MCP_SEARCH = "mcp__plugin_recall_recall__search"
 SECRET = "sk-ant-api03-" + "Q" * 90
 PRIVATE = "PRIVATE-PLANS-ZEBRA-7731"
-
-
-def observation_xml(title: str, summary: bool) -> str:
-    text = (f"<observation><type>feature</type><title>{title}</title><subtitle>s</subtitle>"
-            "<facts><fact>retry backs off</fact></facts><narrative>n</narrative>"
-            "<concepts><concept>retry</concept></concepts><files_read></files_read>"
-            "<files_modified></files_modified></observation>")
-    if summary:
-        text += ("<summary><request>make retry back off</request><investigated>retry.py"
-                 "</investigated><learned>l</learned><completed>c</completed>"
-                 "<next_steps>none</next_steps><notes></notes></summary>")
-    return text
 
 
 def wants_summary(body: Any) -> bool:
@@ -48,7 +35,8 @@ class TitledModel(FakeOpenAI):
 
     def default(self, request: Recorded) -> Response:
         last = (request.body or {}).get("messages", [{}])[-1].get("content", "")
-        reply = observation_xml(f"{self.prefix} {len(self.requests)}", "<summary>" in str(last))
+        reply = observation_xml(f"{self.prefix} {len(self.requests)}", summary="<summary>" in str(last),
+                                kind="feature")
         return self.reply(reply, prompt_tokens=500, completion_tokens=100)
 
 
@@ -62,7 +50,8 @@ class TitledAnthropic(FakeAnthropicAPI):
     def default(self, request: Recorded) -> Response:
         body = request.body if isinstance(request.body, dict) else {}
         last = _text_of(body.get("messages", [{}])[-1].get("content", ""))
-        reply = observation_xml(f"{self.prefix} {len(self.requests)}", "<summary>" in last)
+        reply = observation_xml(f"{self.prefix} {len(self.requests)}", summary="<summary>" in last,
+                                kind="feature")
         return self.message(reply, model=body.get("model", "claude-haiku-4-5"))
 
 
@@ -143,22 +132,6 @@ def wait_extractor_done(data_dir: Path, timeout: float = 60) -> None:
         return not extractor_pids(data_dir)
 
     wait_until(quiet, timeout, f"the extractor of {data_dir}")
-
-
-def store(data_dir: Path) -> sqlite3.Connection:
-    return open_store(str(data_dir))
-
-
-def rows(data_dir: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    conn = store(data_dir)
-    try:
-        return [tuple(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
-
-
-def states(data_dir: Path) -> dict[str, int]:
-    return dict(rows(data_dir, "SELECT state, count(*) FROM events GROUP BY state"))
 
 
 def titles(data_dir: Path) -> list[str]:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from claude_cli import require_claude
-from conftest import ROOT
 from e2e_support import (
     PLUGIN_ARGS,
     TitledModel,
@@ -21,8 +20,6 @@ from e2e_support import (
     hook_attachments,
     inline_claude,
     plugin_env,
-    rows,
-    states,
     titles,
     transcript,
     wait_extractor_done,
@@ -30,6 +27,8 @@ from e2e_support import (
 )
 from fake_anthropic import FakeAnthropic, Script
 from fakes import Recorded, Response
+from helpers.hooks import ROOT
+from helpers.store import rows, states
 
 pytestmark = pytest.mark.e2e
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from claude_cli import Claude, require_claude
-from conftest import ROOT, spooled
-from e2e_support import MCP_SEARCH, TitledAnthropic, hook_attachments, rows, titles, transcript, wait_until
+from e2e_support import MCP_SEARCH, TitledAnthropic, hook_attachments, titles, transcript, wait_until
 from fake_anthropic import FakeAnthropic, Script
+from helpers.hooks import ROOT, spooled
+from helpers.store import rows
 from test_install import offline_plugin
 
 pytestmark = pytest.mark.e2e

@@ -24,12 +24,12 @@ from e2e_support import (
     inline_claude,
     plugin_env,
     request_dump,
-    rows,
     titles,
     transcript,
     wait_extractor_done,
 )
 from fake_anthropic import FakeAnthropic, Script
+from helpers.store import rows
 
 pytestmark = pytest.mark.e2e
 

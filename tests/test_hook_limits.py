@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import HookRunner, log_text, spooled
+from helpers.hooks import HookRunner, log_text, spooled
 
 from recall_plugin import settings
 from recall_plugin.capture import hook

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from conftest import HookRunner, load_payloads
+from helpers.hooks import HookRunner, load_payloads
 from recall_support import plant
 
 from recall_plugin.context import frame, open_readonly, prompt, seen

@@ -253,7 +253,9 @@ def _after(captured: CapturedEvent, conf: settings.Settings) -> None:
     """Side effects once the event is safely spooled."""
     if captured["kind"] == "session_start":
         _inject_context(captured, conf, _ensure_environment())
-    if captured["kind"] == "prompt" and not captured.get("private") and _context_allowed(captured, conf):
+    if (captured["kind"] == "prompt" and not captured.get("private") and _context_allowed(captured, conf)
+            and conf.flag("CLAUDE_RECALL_PROMPT_CONTEXT")
+            and os.path.exists(paths.db_file(conf.data_dir))):  # no memory yet: no sqlite3 import
         from ..context import prompt  # recorded memory this prompt is clearly about, if any
 
         _emit("UserPromptSubmit", prompt.for_event(captured["project"], captured["session_id"],

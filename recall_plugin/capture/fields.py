@@ -6,7 +6,8 @@
   ``define('KEY', 'value')``, ``<key>value</key>``, ``--key value`` / ``--key=value``,
   ``os.environ["KEY"] = "value"``. HTTP headers (``Authorization``, ``Cookie``...) lose the
   rest of their line, with the auth scheme kept.
-* CLI flags: ``mysql -pX``, ``curl -u user:pw``, ``docker login -p X``, ``sshpass -p X``.
+* CLI flags: ``mysql -pX``, ``curl -u user:pw``, ``docker login -p X``, ``sshpass -p X``,
+  ``redis-cli -a X``.
 * Credential files: ``.netrc`` ``password``, ``.pgpass`` lines, every value of a ``.env`` file.
 * URL passwords: ``scheme://user:password@host``.
 
@@ -328,6 +329,9 @@ def _cli_spans(text: str, lowered: str, spans: list[Span]) -> None:
     for tool in (" login", "sshpass"):
         for line_at, line in _lines_with(lowered, tool):
             _short_flag(text, line_at, line, " -p ", attached=False, spans=spans)
+    for line_at, line in _lines_with(lowered, "redis-cli"):
+        for flag in (" -a ", " --pass "):
+            _short_flag(text, line_at, line, flag, attached=False, spans=spans)
     for tool in ("curl", "wget", "http", "ftp"):
         for line_at, line in _lines_with(lowered, tool):
             for flag in (" -u ", " -u", " --user ", " --user=", " --proxy-user "):

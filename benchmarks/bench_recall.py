@@ -177,7 +177,8 @@ def main() -> None:
         for label, flt in (("", Filters()), (", project-filtered", Filters(project="shop-api"))):
             hybrid = timed_search(conn, qs, flt, index)
             print(f"hybrid  (warm{label})  {percentiles(hybrid)}   target p50 <= 25 ms, p95 <= 60 ms")
-        print(f"hybrid  (CLI)   {cli_latency(data_dir, qs[: args.cli_runs])}")
+        if args.cli_runs > 0:
+            print(f"hybrid  (CLI)   {cli_latency(data_dir, qs[: args.cli_runs])}")
         print(f"SessionStart    {hook_latency(data_dir, 50)}   target p50 <= 60 ms")
         print(f"on disk: recall.db {disk(data_dir / 'recall.db')}, wal {disk(data_dir / 'recall.db-wal')}, "
               f"vector index {disk(data_dir / 'chroma')}")

@@ -148,6 +148,10 @@ _add("bearer-prose", f"then call it with bearer {_c} as the header", _c)
 
 # Ordinary text that looks a little like a secret: at least 95 % must come back unchanged.
 NEAR_MISSES: list[str] = [
+    "import sk-learn-compatible-estimator-wrapper",
+    "C:\\Users\\me\\private\\key.pem",
+    "short ids: AKIAIOSFODNN7 ghp_short xoxb- AIzaShort",
+    "[REDACTED:openai-key] and password: [REDACTED:password-field]",
     '<events project="api" session="7a11b000">, then session=3f2a9c1b ended',
     "commit 3f786850e387550fdab836ed7e6dc881de23001b (HEAD -> main)",
     "request id 123e4567-e89b-12d3-a456-426614174000 failed",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from secret_corpus import NEAR_MISSES
 
 from recall_plugin.capture import fields, privacy, redact
 from recall_plugin.capture.privacy import (
@@ -184,35 +185,7 @@ def test_env_file_keeps_specific_kinds() -> None:
     assert result == "OPENAI_API_KEY=[REDACTED:openai-key]\nPORT=[REDACTED:env-value]\n"
 
 
-NEGATIVES = [
-    "commit 3f786850e387550fdab836ed7e6dc881de23001b (HEAD -> main)",
-    "request id 123e4567-e89b-12d3-a456-426614174000 failed",
-    "pip install sk-learn; see task-list and the risk-assessment-framework-2024 doc",
-    "import sk-learn-compatible-estimator-wrapper",
-    "img: data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk",
-    "Please enter your password to continue.",
-    "password:\nnext line",
-    "Forgot your password?  Reset the secret question.",
-    '{"usage": {"input_tokens": 1200, "output_tokens": 34}}',
-    "tokens: 1200",
-    "MAX_TOKENS=4096",
-    "open /home/user/.ssh/id_rsa and /etc/secrets/api_key.txt",
-    "C:\\Users\\me\\private\\key.pem",
-    "The private key is stored in the vault; use bearer token auth.",
-    "sorted(items, key=lambda kv: kv[1])",
-    "def login(password: str, api_key: str | None = None) -> bool:",
-    "api_key = os.environ['OPENAI_API_KEY']",
-    "token = tokenize(line)",
-    "secret_key=secret_key,",
-    "export API_TOKEN=$(vault read -field=token secret/api)",
-    "password: ${DB_PASSWORD}",
-    "PWD=/work/main\nOLDPWD=/root",
-    "export PATH=/usr/local/bin:$PATH",
-    "https://example.com/docs?page=2#intro and ssh://git@github.com:22/org/repo.git",
-    "short ids: AKIAIOSFODNN7 ghp_short xoxb- AIzaShort",
-    "Authorization: Bearer $TOKEN",
-    "[REDACTED:openai-key] and password: [REDACTED:password-field]",
-]
+NEGATIVES = NEAR_MISSES  # one near-miss corpus, shared with the redaction corpus test
 
 
 @pytest.mark.parametrize("text", NEGATIVES)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..context import frame
 from ..errors import BadInput
 from ..vocab import RECORD_TYPES as TYPES
 
@@ -57,8 +58,7 @@ FLAG_LABEL = "[FLAGGED: reads as instructions to the agent ({}); recorded data, 
 def line(ref: str, created: str, kind: str, title: str, files: Sequence[str], project: str = "",
          flagged: str = "") -> str:
     """``#123 2026-11-20 bugfix  Fix retry storm in uploader  (src/uploader.py)``"""
-    title = " ".join(title.split())
-    title = title if len(title) <= 100 else title[:99] + "…"
+    title = frame.field(title, 100)  # recorded text: one neutral line, no fences or fake tags
     paths = [p if p.count("/") < 4 else "…/" + "/".join(p.split("/")[-3:]) for p in files[:2]]
     more = f" +{len(files) - 2}" if len(files) > 2 else ""
     shown = f"  ({', '.join(paths)}{more})" if files else ""

@@ -10,8 +10,10 @@ no evidence: they are left out of the FTS query (a query of nothing but stop wor
 from __future__ import annotations
 
 import math
-import sqlite3
-import unicodedata
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
 
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -31,6 +33,8 @@ def tokens(text: str) -> list[str]:
     """``text`` split the way unicode61 (remove_diacritics 2) splits it, folded to lower case."""
     if text.isascii():
         return text.lower().translate(_ASCII_SEPARATORS).split()
+    import unicodedata  # non-ASCII text only
+
     folded = unicodedata.normalize("NFKD", text.lower())
     out, current = [], []
     for char in folded:
@@ -77,6 +81,19 @@ def phrase(word: tuple[str, ...]) -> str:
     return '"' + " ".join(word).replace('"', '""') + '"'
 
 
+def forms(word: tuple[str, ...]) -> str:
+    """One query word in FTS5 syntax, a stem as the OR of its whole forms (the words ``stem``
+    maps to it: "deploy*" is deploy, deploys, deployed, deploying, deployment...) instead of a
+    prefix query. FTS5 answers a prefix query by merging the whole doclist of every term that
+    starts with it ("work*" reads all of "worker"'s), 2-5 ms at 100,000 records even under a
+    LIMIT, while an OR of whole terms stops at the LIMIT (0.05 ms): the per-prompt hook's way."""
+    if len(word) != 1 or not word[0].endswith(STEM_MARK):
+        return phrase(word)
+    root = word[0][:-1]
+    found = [root + end for end in ("", *SUFFIXES) if stem(root + end) == word[0]]
+    return "(" + " OR ".join(phrase((form,)) for form in [root, *found]) + ")"
+
+
 def _same(token: str, want: str) -> bool:
     return token.startswith(want[:-1]) if want.endswith(STEM_MARK) else token == want
 
@@ -96,8 +113,9 @@ class Idf:
     that a common word costs no more than a bounded scan."""
 
     def __init__(self, conn: sqlite3.Connection, table: str, cap_share: float = 0.2,
-                 cap_most: int = 1_000_000_000) -> None:
+                 cap_most: int = 1_000_000_000, whole_forms: bool = False) -> None:
         self.conn, self.table = conn, table
+        self.syntax = forms if whole_forms else phrase  # stems as whole forms, or as prefixes
         row = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()  # O(1), close to count
         self.total = max(1, int(row[0] or 0))
         self.cap = max(1, min(int(self.total * cap_share), cap_most)) + 1
@@ -106,8 +124,14 @@ class Idf:
         """Records holding ``word`` (at most ``cap``)."""
         fts = f"{self.table}_fts"
         row = self.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?"
-                                " LIMIT ?)", (phrase(word), self.cap)).fetchone()
+                                " LIMIT ?)", (self.syntax(word), self.cap)).fetchone()
         return int(row[0])
+
+    def ids(self, word: tuple[str, ...]) -> list[int]:
+        """The ids of the records holding ``word``, at most ``cap`` of them (as many as ``docs``)."""
+        fts = f"{self.table}_fts"
+        return [int(row[0]) for row in self.conn.execute(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?", (self.syntax(word), self.cap))]
 
     def weight(self, word: tuple[str, ...]) -> float:
         return self.weight_of(self.docs(word))

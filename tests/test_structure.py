@@ -16,7 +16,7 @@ from helpers.hooks import ROOT
 
 PACKAGE = ROOT / "recall_plugin"
 ORDER = (
-    ("", "errors", "paths", "log", "settings", "fastjson", "directives", "identity", "ftsquery",
+    ("", "errors", "paths", "log", "settings", "fastjson", "directives", "identity", "ftsquery", "sqldriver",
      "querydates", "vocab", "records"),
     ("runtime",), ("store",), ("queue",), ("providers",), ("index",), ("search",), ("context",),
     ("capture",), ("extract",), ("lifecycle",), ("cli", "mcpserver", "viewer", "doctor", "__main__"),

@@ -16,10 +16,10 @@ read-only with a short busy timeout: a busy or missing store means no context, n
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 from .. import fastjson, paths
+from ..sqldriver import driver as sqlite3  # the C module alone: 5 ms less per hook (sqldriver)
 from ..store.projects import project_label
 from . import frame
 
@@ -45,6 +45,7 @@ def open_readonly(data_dir: str) -> sqlite3.Connection | None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_MS / 1000)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        conn.execute("PRAGMA mmap_size = 268435456")
         return conn
     except sqlite3.Error:
         return None

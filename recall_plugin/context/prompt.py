@@ -12,13 +12,13 @@ never injected; every id injected is remembered for the session (``seen``) and n
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import sqlite3
-
 from .. import fastjson, ftsquery, querydates, settings
-from ..store.projects import project_label
-from . import frame, open_readonly, seen
+from ..sqldriver import driver as sqlite3
+from . import open_readonly, seen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime as dt
 
 MAX_WORDS = 16         # the prompt's rarest content words that are searched
 COMMON_SHARE = 0.05    # words in more than this share of observations carry no evidence,
@@ -31,11 +31,15 @@ FOOTER = "Details: get_observations(ids)."
 
 def framed(lines: list[str], project: str = "") -> str:
     """The notes as recorded data, in the same block as the SessionStart notes (``frame``)."""
+    from . import frame  # only when there is something to frame (most prompts: nothing)
+
     return frame.block(project, lines, FOOTER)
 
 
 def _field(value: object) -> str:
     """A recorded value as one neutral line that cannot pose as a heading, quote or list item."""
+    from . import frame
+
     return frame.field(value)
 
 
@@ -44,19 +48,18 @@ def _flag_clause(conn: sqlite3.Connection) -> str:
     return " AND o.flagged = ''" if "flagged" in columns else ""
 
 
-def distinctive(conn: sqlite3.Connection, prompt: str) -> tuple[list[tuple[str, ...]], list[float]]:
-    """The prompt's words that the memory holds but that are not common, rarest first, with
-    their IDF weights."""
-    idf = ftsquery.Idf(conn, "observations", COMMON_SHARE, COMMON_MOST)
-    words = ftsquery.query_words(prompt[:2000])
+def distinctive(conn: sqlite3.Connection, prompt: str) -> list[tuple[float, tuple[str, ...], list[int]]]:
+    """The prompt's words that the memory holds but that are not common, rarest first: (IDF
+    weight, word, the ids of every record holding it). A word in fewer than ``cap`` records is
+    listed whole by the same bounded FTS query that counts it."""
+    idf = ftsquery.Idf(conn, "observations", COMMON_SHARE, COMMON_MOST, whole_forms=True)
     weighted = []
-    for word in words[:64]:
-        docs = idf.docs(word)
-        if 0 < docs < idf.cap:
-            weighted.append((math.log(1.0 + idf.total / (docs + 1.0)), word))
-    weighted.sort(reverse=True)
-    chosen = weighted[:MAX_WORDS]
-    return [w for _, w in chosen], [weight for weight, _ in chosen]
+    for word in ftsquery.query_words(prompt[:2000])[:64]:
+        ids = idf.ids(word)
+        if 0 < len(ids) < idf.cap:
+            weighted.append((idf.weight_of(len(ids)), word, ids))
+    weighted.sort(key=lambda item: item[0], reverse=True)
+    return weighted[:MAX_WORDS]
 
 
 def specific(text: str) -> set[tuple[str, ...]]:
@@ -74,28 +77,36 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
            now: dt.datetime | None = None) -> list[sqlite3.Row]:
     """The observations of ``project`` the prompt is clearly about, best first: each holds two
     of its distinctive words (or one identifier, path or number) and half their weight; dates
-    named in the prompt narrow the search to them."""
-    text, since, until = querydates.parse(prompt[:2000], now or dt.datetime.now(dt.timezone.utc))
-    words, weights = distinctive(conn, text)
-    if not words:
-        return []
+    named in the prompt narrow the search to them. Which record holds which word comes from the
+    FTS lists of ``distinctive``: one indexed lookup of the best ids, no second FTS query."""
+    text, since, until = prompt[:2000], None, None
+    if querydates.may_name_date(text):  # only then the ~2 ms of datetime
+        import datetime as dt
+
+        text, since, until = querydates.parse(text, now or dt.datetime.now(dt.timezone.utc))
+    words = distinctive(conn, text)
+    total = sum(weight for weight, _, _ in words)
     special = specific(text)
-    match = " OR ".join(ftsquery.phrase(w) for w in words)
+    held: dict[int, list[int]] = {}
+    for n, (_, _, ids) in enumerate(words):
+        for record in ids:
+            held.setdefault(record, []).append(n)
+    scored = []
+    for record, found in held.items():
+        cover = sum(words[n][0] for n in found) / total
+        named = any(words[n][1] in special for n in found)
+        if (len(found) >= MIN_MATCHED or named) and cover >= MIN_COVERAGE and record not in skip:
+            scored.append((cover, len(found), record))
+    best = [record for _, _, record in sorted(scored, reverse=True)[:CANDIDATES * 8]]
+    if not best:
+        return []
     rows = conn.execute(
         "SELECT o.id, o.created_at, o.type, o.title, o.subtitle, o.narrative, o.facts, o.concepts,"
-        " o.files_read, o.files_modified FROM observations_fts f JOIN observations o ON o.id = f.rowid"
-        f" WHERE observations_fts MATCH ? AND o.project = ? AND o.created_at >= ? AND o.created_at < ?"
-        f"{_flag_clause(conn)} ORDER BY bm25(observations_fts, 2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5)"
-        " LIMIT ?", (match, project, since or "", until or "~", CANDIDATES)).fetchall()
-    chosen = []
-    for row in rows:
-        doc = ftsquery.Doc(ftsquery.tokens(" ".join(str(row[k] or "") for k in range(3, 10))))
-        held = [w for w in words if doc.holds(w)]
-        cover = sum(wt for w, wt in zip(words, weights, strict=True) if w in held) / sum(weights)
-        named = any(w in special for w in held)
-        if (len(held) >= MIN_MATCHED or named) and cover >= MIN_COVERAGE and int(row["id"]) not in skip:
-            chosen.append(row)
-    return chosen[:items]
+        f" o.files_read, o.files_modified FROM observations o WHERE o.id IN ({','.join('?' * len(best))})"
+        f" AND o.project = ? AND o.created_at >= ? AND o.created_at < ?{_flag_clause(conn)}",
+        (*best, project, since or "", until or "~")).fetchall()
+    rank = {record: n for n, record in enumerate(best)}
+    return sorted(rows, key=lambda row: rank[int(row["id"])])[:items]
 
 
 def _list(raw: object) -> list[str]:
@@ -121,7 +132,11 @@ def render(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
     lines: list[str] = []
     ids: list[int] = []
     rows = select(conn, project, prompt, skip, items, now)
-    name = project_label(conn, project) if rows else project
+    if not rows:
+        return "", []
+    from ..store.projects import project_label  # its identity import, only for a real injection
+
+    name = project_label(conn, project)
     for row in rows:
         candidate = [*lines, line(row)[:300]]
         if len(framed(candidate, name)) > max_chars:

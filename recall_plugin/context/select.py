@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 import os
-import sqlite3
 
 from .. import fastjson, ftsquery
 from . import gitstate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
 
 POOL = 300
 HALF_LIFE_DAYS = 14.0

@@ -10,10 +10,10 @@ table gives each id its display name, the paths it was seen at and when, and rec
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 from .. import identity
+from ..sqldriver import driver as sqlite3  # hooks read labels: no sqlite3 package (sqldriver)
 
 CREATE = """
 CREATE TABLE projects (

@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from recall_support import plant
 
+import recall_plugin.search as search_module
 from recall_plugin import querydates as dates
 from recall_plugin.index import VectorHit
 from recall_plugin.search import Evidence, Filters, Hit, fts_query, search
@@ -127,6 +129,25 @@ def test_a_longer_limit_only_adds_to_the_end(data_dir: Path) -> None:
             for short, long in itertools.pairwise(pages):
                 assert long[:len(short)] == short, (query, short, long)
             assert pages[-1]
+
+
+def test_a_query_matching_more_than_rank_most_ranks_the_newest(data_dir: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``RANK_MOST`` matches, BM25 scores only the newest ones (scoring is what an FTS query
+    costs); below it, every match competes, and filters still apply."""
+    corpus: list[tuple[object, ...]] = [
+        ("shop" if i % 2 else "blog", "change", f"flaky gateway note {i}", "", "flaky gateway",
+         [], [], [], f"2026-10-{1 + i:02d}T10:00:00.000Z") for i in range(10)]
+    conn = plant(data_dir, corpus)  # ids 1..10, oldest first; shop holds the even ids
+
+    def found(flt: Filters) -> set[int]:
+        return {h.id for h in search(conn, "flaky gateway", flt, 10, legs=("fts",))}
+
+    assert found(Filters()) == set(range(1, 11))
+    monkeypatch.setattr(search_module, "RANK_MOST", 4)
+    assert found(Filters()) == {7, 8, 9, 10}
+    # a filter that leaves fewer than a page of the newest: its own matches, all of them
+    assert found(Filters(project="shop")) == {2, 4, 6, 8, 10}
 
 
 def test_cross_project_isolation(data_dir: Path) -> None:

@@ -36,6 +36,7 @@ MIN_SIMILARITY = 0.27  # vector evidence below this is noise on its own
 SUMMARY_YIELD = 0.8    # see details_first
 OVERFETCH = 8          # filtered FTS: the best 8x depth of the whole table, then filtered by id
 IDF_CAP = 1000         # a word's records are counted up to this many (more: simply common)
+RANK_MOST = 2000       # BM25 ranks at most the newest 2,000 records a query matches (see _newest)
 FTS_WEIGHTS = {"observations": "2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5",
                "summaries": "1.5, 1.0, 1.0, 1.0, 1.0, 1.0"}
 FTS_COLUMNS = {"observations": ("title", "subtitle", "narrative", "facts", "concepts", "files_read",
@@ -125,19 +126,24 @@ def _wanted(filters: Filters, kind: str) -> bool:
         t != "summary" for t in filters.types)
 
 
-def _where(filters: Filters, table: str) -> tuple[str, list[object]]:
+def _where(filters: Filters, table: str, by_id: bool = False) -> tuple[str, list[object]]:
+    """The SQL condition for ``filters``. ``by_id``: the rows are already named by id (``id IN
+    (...)``), so the filtered columns are written ``+column``: SQLite otherwise walks the whole
+    project index for ``project = ?`` (20,000 entries of a 100,000-record store, 18 ms) instead
+    of looking up the few hundred ids (1.5 ms)."""
     clauses: list[str] = []
     args: list[object] = []
+    plus = "+" if by_id else ""
     if filters.project:
-        clauses.append(f"{table}.project = ?")
+        clauses.append(f"{plus}{table}.project = ?")
         args.append(filters.project)
     if table == "observations" and any(t != "summary" for t in filters.types):
         types = [t for t in filters.types if t != "summary"]
-        clauses.append(f"observations.type IN ({','.join('?' * len(types))})")
+        clauses.append(f"{plus}observations.type IN ({','.join('?' * len(types))})")
         args += types
     for bound, op in ((filters.since, ">="), (filters.until, "<")):
         if bound:
-            clauses.append(f"{table}.created_at {op} ?")
+            clauses.append(f"{plus}{table}.created_at {op} ?")
             args.append(bound)
     if table == "observations" and filters.file:
         clauses.append("(observations.files_read LIKE ? OR observations.files_modified LIKE ?)")
@@ -158,20 +164,31 @@ def _fts_ranked(conn: sqlite3.Connection, table: str, match: str, filters: Filte
     pays for a join on every match."""
     rank = f"bm25({table}_fts, {FTS_WEIGHTS[table]})"
     sql = (f"SELECT rowid, {rank} AS rank FROM {table}_fts WHERE {table}_fts MATCH ?"
-           " ORDER BY rank, rowid DESC LIMIT ?")
+           " AND rowid >= ? ORDER BY rank, rowid DESC LIMIT ?")
+    floor = _newest(conn, table, match)
     where, args = _where(filters, table)
     if where == "1":
-        return [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit))]
-    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, limit * OVERFETCH))]
+        return [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, floor, limit))]
+    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, floor, limit * OVERFETCH))]
     refs = [f"{PREFIX[table]}:{i}" for i, _ in wide]
     keep = {int(ref.split(":")[1]) for ref in _passing(conn, refs, filters)}
     passed = [(i, r) for i, r in wide if i in keep]
-    if len(passed) >= limit or len(wide) < limit * OVERFETCH:
-        return passed[:limit]
+    if len(passed) >= limit or (len(wide) < limit * OVERFETCH and not floor):
+        return passed[:limit]  # enough passed, or every match was seen
     sql = (f"SELECT {table}.id, {rank} AS rank FROM {table}_fts"
            f" JOIN {table} ON {table}.id = {table}_fts.rowid WHERE {table}_fts MATCH ? AND {where}"
            f" ORDER BY rank, {table}.id DESC LIMIT ?")
     return [(int(r[0]), float(r[1])) for r in conn.execute(sql, [match, *args, limit])]
+
+
+def _newest(conn: sqlite3.Connection, table: str, match: str) -> int:
+    """The lowest id BM25 ranks for ``match``: the ``RANK_MOST``-th newest match, or 0 when
+    there are fewer. Scoring is the cost of an FTS query (a query holding three common words of
+    a 100,000-record store matches 6,000 records: 20 ms of BM25, 0.7 ms to count them), and
+    listing match ids newest first costs no scoring at all."""
+    row = conn.execute(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
+                       " ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, RANK_MOST - 1)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
@@ -240,7 +257,7 @@ def _passing(conn: sqlite3.Connection, refs: list[str], filters: Filters) -> set
         ids = [int(r.split(":")[1]) for r in refs if r.startswith(prefix + ":")]
         if not ids or not _wanted(filters, table):
             continue
-        where, args = _where(filters, table)
+        where, args = _where(filters, table, by_id=True)
         rows = conn.execute(f"SELECT id FROM {table} WHERE id IN ({','.join('?' * len(ids))})"
                             f" AND {where}", [*ids, *args])
         out.update(f"{prefix}:{row[0]}" for row in rows)
@@ -356,7 +373,7 @@ def load_hits(conn: sqlite3.Connection, fused: dict[str, Evidence],
         ids = [int(r.split(":")[1]) for r in fused if r.startswith(prefix + ":")]
         if not ids or not _wanted(filters, table):
             continue
-        where, args = _where(filters, table)
+        where, args = _where(filters, table, by_id=True)
         rows = conn.execute(f"SELECT {columns} FROM {table} WHERE id IN"
                             f" ({','.join('?' * len(ids))}) AND {where}", [*ids, *args])
         out += [_hit(row, fused[f"{prefix}:{row[0]}"]) for row in rows]

@@ -317,6 +317,13 @@ TEMPORAL_Q = [
     ("bundle changes after October", ("perf-nov",), "web-app"),
     ("what was recorded on 2026-06-22 about the deploy", ("deploy-jun",), "shop-api"),
     ("deploys this month", ("deploy-nov", "deploy-yday"), "shop-api"),
+    # an event as the point in time: dated by the record the memory holds for it
+    ("deploy problems before the shipped_at migration", ("deploy-feb", "deploy-jun"), "shop-api"),
+    ("deploy changes since the shipped_at migration", ("deploy-oct", "deploy-nov", "deploy-yday"),
+     "shop-api"),
+    ("alerts before the on-call rotation", ("alerts-jan",), "infra"),
+    ("bundle fixes after the bundle split per route", ("perf-nov",), "web-app"),
+    ("what did we learn about the bundle before we split it per route", ("perf-mar",), "web-app"),
 ]
 
 # Same subject in two projects: a project-scoped question must find its own project's record.

@@ -1,6 +1,8 @@
 """Dates named in a query become a date range (ground floor, standard library only: search
 and the UserPromptSubmit hook share it): "yesterday", "last week", "in March",
-"before April", "after 2026-10-01", "3 days ago", "this month", "2026-06-22", "2025".
+"before April", "after 2026-10-01", "3 days ago", "this month", "2026-06-22", "2025"; and
+``anchors``: an event named as a point in time ("before the migration", "since we switched to
+Postgres"), which search dates by the record it finds for it.
 
 ``parse(query, now)`` returns the query without its date words and the ``[since, until)``
 range (ISO dates, UTC). Weeks start on Monday; a month or weekday named without a year is its
@@ -145,3 +147,45 @@ def _max(a: dt.date | None, b: dt.date) -> dt.date:
 
 def _min(a: dt.date | None, b: dt.date) -> dt.date:
     return b if a is None or b < a else a
+
+
+ANCHOR_MODES = ("before", "after", "since", "until")
+# An event is named after a definite word ("before the migration", "since we moved..."): a bare
+# verb is a step, not a moment ("validate before saving", "retry after failing").
+ANCHOR_LEADS = {"the", "our", "that", "this", "we", "i", "they", "you", "my", "their", "last"}
+ANCHOR_ENDS = {"and", "but", "or", "when", "while", "where", "which", "in", "on", "at", "for",
+               "during", "with", "about", "what", "why", "how", "did", "was", "were"}
+ANCHOR_WORDS = 5
+
+
+def anchors(query: str) -> tuple[str, list[tuple[str, str]]]:
+    """Events the query uses as points in time: ``(query without them, [(mode, event)])``,
+    mode one of ``ANCHOR_MODES``; "deploy issues before the shipped_at migration" ->
+    ``("deploy issues", [("before", "shipped_at migration")])``. Dates are ``parse``'s, not
+    anchors: parse first."""
+    words, keep, found = query.split(), [], []
+    i = 0
+    while i < len(words):
+        mode = words[i].lower().strip(",.?!;:()\"'")
+        lead = words[i + 1].lower() if i + 1 < len(words) else ""
+        if mode not in ANCHOR_MODES or lead not in ANCHOR_LEADS or words[i].endswith((",", ".")):
+            keep.append(words[i])
+            i += 1
+            continue
+        event: list[str] = []
+        j = i + 2
+        while j < len(words) and len(event) < ANCHOR_WORDS:
+            bare = words[j].lower().strip(",.?!;:()\"'")
+            if bare in ANCHOR_ENDS:
+                break
+            event.append(words[j].strip(",.?!;:()\"'"))
+            j += 1
+            if words[j - 1][-1:] in ",.?!;:":
+                break
+        if not [w for w in event if w.lower() not in ANCHOR_LEADS]:
+            keep.append(words[i])
+            i += 1
+            continue
+        found.append((mode, " ".join(event)))
+        i = j
+    return " ".join(keep), found

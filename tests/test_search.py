@@ -16,6 +16,7 @@ import recall_plugin.search as search_module
 from recall_plugin import querydates as dates
 from recall_plugin.index import VectorHit
 from recall_plugin.search import Evidence, Filters, Hit, fts_query, search
+from recall_plugin.search.anchors import narrow
 
 
 def titles(hits: list[Hit]) -> list[str]:
@@ -187,6 +188,53 @@ def test_date_queries_filter_the_results(data_dir: Path) -> None:
     assert [h.title for h in search(conn, "requests bump this week", now=NOW)] == ["Bump requests to 2.32"]
     assert search(conn, "uploader retry in October", now=NOW) == []
     assert search(conn, "uploader retry in November", now=NOW)[0].title == "Fix retry storm in uploader"
+
+
+def test_events_named_as_points_in_time() -> None:
+    cases = {
+        "deploy problems before the shipped_at migration": ("deploy problems",
+                                                            [("before", "shipped_at migration")]),
+        "alerts since we moved to PagerDuty, and why": ("alerts and why",
+                                                        [("since", "moved to PagerDuty")]),
+        "what changed after the outage and before the release": (
+            "what changed and", [("after", "outage"), ("before", "release")]),
+        "validate input before saving": ("validate input before saving", []),  # a step, not a moment
+        "retry after failing twice": ("retry after failing twice", []),
+        "deploy issues before March": ("deploy issues before March", []),  # a date: parse's
+        "before the": ("before the", []),
+    }
+    for query, expected in cases.items():
+        assert dates.anchors(query) == expected, query
+
+
+def test_an_event_dates_the_search_by_its_record(data_dir: Path) -> None:
+    corpus: list[tuple[object, ...]] = [
+        ("shop", "bugfix", "Deploy rollback after a failed health check", "", "deploy rolled back",
+         [], [], [], "2026-02-17T10:00:00.000Z"),
+        ("shop", "change", "Migration 0042 adds orders.shipped_at", "", "schema migration deploy",
+         [], [], [], "2026-10-08T10:00:00.000Z"),
+        ("shop", "bugfix", "Deploy failed on a missing environment variable", "", "deploy failed",
+         [], [], [], "2026-11-13T10:00:00.000Z"),
+        ("blog", "change", "Theme migration to shipped_at dates", "", "blog shipped_at migration",
+         [], [], [], "2026-01-05T10:00:00.000Z"),
+    ]
+    conn = plant(data_dir, corpus)
+
+    def found(query: str, project: str | None = "shop") -> list[str]:
+        return [h.title for h in search(conn, query, Filters(project=project), 10, now=NOW)]
+
+    assert found("deploy before the shipped_at migration") == ["Deploy rollback after a failed health check"]
+    assert found("deploy since the orders.shipped_at migration") == [
+        "Deploy failed on a missing environment variable"]  # never the event's own record
+    # the event is dated within the search's project: blog's older migration is not shop's
+    assert "Deploy rollback after a failed health check" in found("deploy after the shipped_at migration",
+                                                                  project=None)
+    # an event the memory does not hold narrows nothing: the words stay in the query
+    shop = Filters(project="shop")
+    assert narrow(conn, "deploy before the kubernetes cutover", shop) == (
+        "deploy before the kubernetes cutover", shop)
+    assert narrow(conn, "deploy before the shipped_at migration", shop) == (
+        "deploy", Filters(project="shop", until="2026-10-08T10:00:00.000Z"))
 
 
 def test_cli_json(data_dir: Path) -> None:

@@ -328,6 +328,10 @@ def search(conn: sqlite3.Connection, query: str, filters: Filters = Filters(), l
     if not query.strip():
         return recent(conn, filters, limit)
     text, filters = with_dates(query, filters, now)
+    if " " in text.strip():
+        from .anchors import narrow  # "before the migration": dated by the migration's record
+
+        text, filters = narrow(conn, text, filters)
     if not text.strip() or not terms.query_words(text):
         return recent(conn, filters, limit) if text != query else []
     evidence = combine(fts_evidence(conn, text, filters) if "fts" in legs else {},

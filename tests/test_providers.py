@@ -31,7 +31,9 @@ from recall_plugin.errors import (
 from recall_plugin.providers import create
 from recall_plugin.providers import gemini as gemini_module
 from recall_plugin.providers.base import Message, Provider, Reply, Request, Usage
-from recall_plugin.providers.claude import NO_KEY, ClaudeProvider, render_prompt
+from recall_plugin.providers.claude import NO_KEY
+from recall_plugin.providers.claude_cli import SUBSCRIPTION, ClaudeCliProvider, render_prompt
+from recall_plugin.providers.claude_sdk import ClaudeSdkProvider
 from recall_plugin.providers.gemini import GeminiProvider, RateLimiter
 from recall_plugin.providers.http import parse_retry_after
 from recall_plugin.providers.openrouter import OpenRouterProvider
@@ -450,16 +452,36 @@ def test_claude_cli_auto_is_found_on_path(data_dir: Path, tmp_path: Path,
     (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
     (bin_dir / "claude").chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    provider = ClaudeProvider(settings.load())
+    provider = ClaudeCliProvider(settings.load())
     assert provider.unusable() is None and provider.cli_path() == str(bin_dir / "claude")
 
 
-def script_cli(tmp_path: Path, data_dir: Path, body: str) -> ClaudeProvider:
+def test_claude_is_the_sdk_with_a_key_and_the_cli_without(data_dir: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """One name, two providers: a key picks the SDK even when the CLI is there; no key, the CLI."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "claude").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    keyless = create("claude", settings.load())
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-00000000")
+    keyed = create("claude", settings.load())
+    assert type(keyless) is ClaudeCliProvider and type(keyed) is ClaudeSdkProvider
+    assert keyless.name == keyed.name == "claude"
+    assert keyless.billing() == SUBSCRIPTION and keyed.billing() is None
+    assert keyless.unusable() is None and keyed.unusable() is None
+    with pytest.raises(ProviderSetupError) as caught:  # made by hand without a key: says so
+        ClaudeSdkProvider(keyless.settings).complete(REQUEST)
+    assert str(caught.value) == NO_KEY and caught.value.setting == "CLAUDE_RECALL_CLAUDE_API_KEY"
+
+
+def script_cli(tmp_path: Path, data_dir: Path, body: str) -> ClaudeCliProvider:
     """A stand-in ``claude`` (a shell script) for outcomes the real CLI cannot be made to show."""
     path = tmp_path / "fake-claude"
     path.write_text(f"#!/bin/sh\ncat > /dev/null\n{body}\n")
     path.chmod(0o755)
-    return ClaudeProvider(configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=str(path)))
+    return ClaudeCliProvider(configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=str(path)))
 
 
 @pytest.mark.parametrize(("body", "error"), [
@@ -560,7 +582,7 @@ def test_claude_cli_api_errors_and_timeouts_are_transient(real_cli: str, tmp_pat
 def test_registry_creates_each_provider(data_dir: Path) -> None:
     conf = settings.load()
     kinds = {name: type(create(name, conf)) for name in PROVIDER_NAMES}
-    assert kinds == {"claude": ClaudeProvider, "gemini": GeminiProvider, "openrouter": OpenRouterProvider}
+    assert kinds == {"claude": ClaudeCliProvider, "gemini": GeminiProvider, "openrouter": OpenRouterProvider}
     with pytest.raises(ProviderSetupError) as caught:
         create("mistral", conf)
     assert caught.value.setting == "CLAUDE_RECALL_PROVIDER" and "CLAUDE_RECALL_PROVIDER" in str(caught.value)

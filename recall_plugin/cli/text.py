@@ -50,10 +50,10 @@ def provider_state(conf: settings.Settings) -> tuple[bool, str]:
 
 
 def _how(provider: object) -> str:
-    key = getattr(provider, "key", "")
-    cli_path = getattr(provider, "cli_path", None)
-    if getattr(provider, "name", "") != "claude" or cli_path is None:
+    """Which of Claude's two providers runs: the SDK (a key) or the claude CLI (no key)."""
+    if getattr(provider, "name", "") != "claude":
         return ""
-    if key:
+    cli_path = getattr(provider, "cli_path", None)
+    if cli_path is None:
         return ", with an API key (CLAUDE_RECALL_CLAUDE_API_KEY or ANTHROPIC_API_KEY)"
     return f", through your own claude CLI ({cli_path()}) with no API key"

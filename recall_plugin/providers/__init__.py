@@ -1,5 +1,7 @@
 """The providers: one small interface (``base``), one module per provider, created by name.
 
+Claude is two providers behind the one name ``claude``: the API through the SDK with a key
+(``claude_sdk``), else the user's own Claude Code (``claude_cli``).
 ``create(name, settings)`` imports the chosen provider's module only then: importing this
 package stays cheap (the ``anthropic`` SDK alone costs about a second, and is imported only
 when Claude is called with a key).
@@ -18,8 +20,9 @@ if TYPE_CHECKING:
     from .base import Provider
 
 
-_CLASSES = {"claude": ("claude", "ClaudeProvider"), "gemini": ("gemini", "GeminiProvider"),
-            "openrouter": ("openrouter", "OpenRouterProvider")}
+# name -> (module, the class or function that makes the provider from the settings)
+_MAKERS = {"claude": ("claude", "select"), "gemini": ("gemini", "GeminiProvider"),
+           "openrouter": ("openrouter", "OpenRouterProvider")}
 
 
 def billing_note(settings: Settings) -> str | None:
@@ -40,7 +43,7 @@ def billing_note(settings: Settings) -> str | None:
 
 def create(name: str, settings: Settings) -> Provider:
     """A new provider instance; the caller closes it (``close()``) when done."""
-    entry = _CLASSES.get(name)
+    entry = _MAKERS.get(name)
     if entry is None:
         raise ProviderSetupError(f"unknown provider {name!r}: set CLAUDE_RECALL_PROVIDER to one of "
                           f"{', '.join(PROVIDER_NAMES)}", provider=name, setting="CLAUDE_RECALL_PROVIDER")

@@ -7,7 +7,8 @@ provider hands the same request, history included, to the fallback; if every pro
 batch is retried later with exponential backoff. A request longer than the model's context is
 sent again at once with half the history budget (kept for the rest of the run), then falls back
 like any failure. A configuration failure (no key, 401/403, unknown model) pauses that provider
-until its settings change. Budgets pause extraction without losing anything.
+until its settings change. Budgets pause extraction without losing anything. The provider
+chain, its pauses and the budgets are ``chain``'s.
 
 What the model said is not what is kept: the assistant turn stored is the parsed records,
 rendered compactly (``compact``), and a failed reply never enters the history. Each turn is
@@ -34,17 +35,17 @@ from ..errors import (
     TransientError,
 )
 from ..index import VectorIndex
-from ..providers import create
 from ..providers.base import Message, Provider, Reply, Request, Usage, window_of
 from ..providers.pricing import estimate_cost
 from ..queue.ingest import ingest, storable
 from ..store.db import open_store
 from ..store.projects import project_label
 from . import pauses, render, work
+from .chain import Chain
 from .compact import render_reply
 from .parse import parse_reply
 from .prompts import SYSTEM_PROMPT, user_turn
-from .results import Call, complete, record_call, tokens_since
+from .results import Call, complete, record_call
 from .sanity import scrub_parsed
 from .window import estimate_tokens, fit
 
@@ -99,13 +100,12 @@ class Extractor:
     def __init__(self, data_dir: str, *, drain: bool, out: Callable[[str], None] = lambda s: None):
         self.data_dir, self.drain, self.out = data_dir, drain, out
         self.conn: sqlite3.Connection = open_store(data_dir)
-        self.providers: dict[str, tuple[str, Provider]] = {}
+        self.chain = Chain(self.conn, out)
         self.totals = Totals()
         self.skip: set[str] = set()
         self.digests = True
         self.index: VectorIndex | None = None
         self.index_failed = False
-        self.said: set[str] = set()
         self.budgets: dict[str, int] = {}  # provider -> token budget lowered by a context overflow
         self.unsynced = 0  # batches stored since the index was last synced
 
@@ -130,12 +130,12 @@ class Extractor:
     def step(self, conf: settings.Settings) -> bool:
         """Ingest, then process one ready batch. False when there was nothing to do."""
         ingest(self.conn, self.data_dir)
-        if self._over_daily_budget(conf):
+        if self.chain.over_budget(conf):
             return False
         batch = work.next_batch(self.conn, self._limits(conf), self.skip, self._size)
         if batch is None:
             return False
-        if self._over_session_budget(conf, batch):
+        if self.chain.over_budget(conf, batch.session_id):
             self.skip.add(batch.session_id)
             return True
         if not batch.tool_events and (not batch.summarize or
@@ -145,13 +145,12 @@ class Extractor:
         return self._process(conf, batch)
 
     def close(self) -> None:
-        for _, provider in self.providers.values():
-            provider.close()
+        self.chain.close()
         self.conn.close()
 
     # -- one batch ------------------------------------------------------------------------
     def _process(self, conf: settings.Settings, batch: work.Batch) -> bool:
-        chain = self._chain(conf)
+        chain = self.chain.providers(conf)
         if not chain:
             return False
         shown = [e for e in batch.events if e.kind != "session_start"]
@@ -168,7 +167,7 @@ class Extractor:
             if error is None:
                 return True
             if isinstance(error, ProviderSetupError):
-                self._pause_provider(conf, provider, error)
+                self.chain.pause(conf, provider, error)
                 work.release(self.conn, batch)
                 return True
             if not isinstance(error, (TransientError, ContextOverflowError)):
@@ -329,88 +328,6 @@ class Extractor:
         ).fetchone()[0])
         reasons = [p.reason for p in pauses.listed(self.conn)] + self.totals.failures[-1:]
         return Outcome(self.totals, remaining, reasons[0] if remaining and reasons else None)
-
-    # -- providers, pauses and budgets ------------------------------------------------------
-    def _provider(self, conf: settings.Settings, name: str) -> Provider:
-        key = pauses.fingerprint(conf, f"CLAUDE_RECALL_{name.upper()}_") + pauses.fingerprint(
-            conf, "CLAUDE_RECALL_REQUEST")
-        cached = self.providers.get(name)
-        if cached and cached[0] == key:
-            return cached[1]
-        if cached:
-            cached[1].close()
-        provider = create(name, conf)
-        self.providers[name] = (key, provider)
-        return provider
-
-    def _chain(self, conf: settings.Settings) -> list[Provider]:
-        """The providers to try, in order. A provider paused by a configuration error (bad
-        key, unknown model) stops extraction until fixed; a missing key falls back."""
-        primary = conf.text("CLAUDE_RECALL_PROVIDER")
-        fallback = conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER")
-        names = [primary] + ([fallback] if fallback not in ("none", primary) else [])
-        chain, reasons = [], []
-        for name in names:
-            provider = self._provider(conf, name)
-            paused = pauses.active(self.conn, f"provider:{name}", self._print(conf, name))
-            if paused and name == primary:
-                return []  # the pause says what to fix; falling back would hide it
-            why = paused.reason if paused else provider.unusable()
-            if why is None:
-                chain.append(provider)
-            else:
-                reasons.append(f"{name}: {why}")
-        if reasons and chain:
-            self._once(f"provider {reasons[0]}; using {chain[0].name}")
-        if not chain:
-            self._pause_all(conf, "; ".join(reasons))
-        else:
-            pauses.lift(self.conn, "no-provider")
-        return chain
-
-    def _print(self, conf: settings.Settings, name: str) -> str:
-        return pauses.fingerprint(conf, f"CLAUDE_RECALL_{name.upper()}_")
-
-    def _pause_all(self, conf: settings.Settings, reason: str) -> None:
-        pauses.pause(self.conn, "no-provider", f"no usable provider: {reason}", None,
-                     pauses.fingerprint(conf, "CLAUDE_RECALL_"))
-        self._once(f"extraction paused: no usable provider ({reason})")
-
-    def _once(self, message: str) -> None:
-        """A warning logged once per run (the loop asks every half second)."""
-        if message not in self.said:
-            self.said.add(message)
-            log.warning(message)
-
-    def _pause_provider(self, conf: settings.Settings, provider: Provider, error: ProviderError) -> None:
-        reason = f"{provider.name} paused: {error}"
-        pauses.pause(self.conn, f"provider:{provider.name}", reason, error.setting,
-                     self._print(conf, provider.name))
-        log.error(reason)
-        self.out(reason)
-
-    def _over_daily_budget(self, conf: settings.Settings) -> bool:
-        cap = conf.number("CLAUDE_RECALL_DAILY_TOKEN_BUDGET")
-        spent = tokens_since(self.conn, time.strftime("%Y-%m-%d", time.gmtime())) if cap else 0
-        if cap and spent >= cap:
-            pauses.pause(self.conn, "budget:daily", f"daily token budget reached ({spent:,} of "
-                         f"{cap:,}): raise CLAUDE_RECALL_DAILY_TOKEN_BUDGET or wait for tomorrow",
-                         "CLAUDE_RECALL_DAILY_TOKEN_BUDGET", str(cap))
-            return True
-        pauses.lift(self.conn, "budget:daily")
-        return False
-
-    def _over_session_budget(self, conf: settings.Settings, batch: work.Batch) -> bool:
-        cap = conf.number("CLAUDE_RECALL_SESSION_TOKEN_BUDGET")
-        scope = f"budget:session:{batch.session_id}"
-        spent = tokens_since(self.conn, "", batch.session_id) if cap else 0
-        if cap and spent >= cap:
-            pauses.pause(self.conn, scope, f"session {batch.session_id[:8]} token budget reached "
-                         f"({spent:,} of {cap:,}): raise CLAUDE_RECALL_SESSION_TOKEN_BUDGET",
-                         "CLAUDE_RECALL_SESSION_TOKEN_BUDGET", str(cap))
-            return True
-        pauses.lift(self.conn, scope)
-        return False
 
 
 def _clean(text: str) -> str:

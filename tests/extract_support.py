@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from fakes import CachingAnthropicAPI, FakeOpenAI, Recorded, Response
 from helpers.builders import configure, observation_xml
+from helpers.fakes import FakeAnthropic, FakeOpenAI, Recorded, Response
 
 from recall_plugin.capture.hook import main as hook
 
@@ -84,8 +84,11 @@ class FakeModel(FakeOpenAI):
         return self.reply(reply, prompt_tokens=sent // 4, completion_tokens=len(reply) // 4)
 
 
-class FakeClaudeModel(CachingAnthropicAPI):
+class FakeClaudeModel(FakeAnthropic):
     """``FakeModel`` on the Anthropic Messages API, reporting what the prompt cache would hold."""
+
+    def __init__(self) -> None:
+        super().__init__(prompt_cache=True)
 
     def answer(self, request: Recorded) -> str:
         return model_answer(last_user_text(request), len(self.requests))

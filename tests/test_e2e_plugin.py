@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from claude_cli import Claude, copy_plugin
-from fake_anthropic import FakeAnthropic, Script
+from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import spooled
 
 pytestmark = pytest.mark.e2e

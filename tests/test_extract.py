@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from extract_support import SESSION, FakeModel, last_user_text, turn, use_openrouter
-from fakes import FakeGemini, FakeOpenAI
 from helpers.builders import configure
+from helpers.fakes import FakeGemini, FakeOpenAI
 from helpers.store import db, states
 
 from recall_plugin.extract.runner import Extractor

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from extract_support import FakeClaudeModel, FakeModel, model_answer, turn, use_openrouter
-from fakes import FakeOpenAI, Recorded, Response
 from helpers.builders import configure
+from helpers.fakes import FakeOpenAI, Recorded, Response
 from helpers.store import db, states
 
 from recall_plugin.cli.extract import foreground

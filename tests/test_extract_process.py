@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from extract_support import FakeModel, turn, use_openrouter
-from fakes import FakeAnthropicAPI, FakeOpenAI, Response
 from helpers.builders import configure, observation_xml
+from helpers.fakes import FakeAnthropic, FakeOpenAI, Response
 from helpers.store import db, states
 
 from recall_plugin.extract.runner import Extractor
@@ -39,12 +39,12 @@ def extractors() -> list[int]:
 
 
 def test_fallback_to_claude_gets_the_batch_with_its_history(data_dir: Path, project: Path) -> None:
-    with FakeModel() as openrouter, FakeAnthropicAPI() as anthropic:
+    with FakeModel() as openrouter, FakeAnthropic() as anthropic:
         use_openrouter(data_dir, openrouter.url)
         turn(project, "p1", "first request")
         assert Extractor(str(data_dir), drain=True).run(0).remaining == 0
         openrouter.push(FakeOpenAI.error(503, "upstream overloaded"))
-        anthropic.push(FakeAnthropicAPI.message(observation_xml("Via Claude", [], True)))
+        anthropic.push(FakeAnthropic.message(observation_xml("Via Claude", [], True)))
         configure(data_dir, FALLBACK_PROVIDER="claude", CLAUDE_API_KEY="sk-ant-api03-" + "F" * 80,
                   CLAUDE_BASE_URL=anthropic.url)
         turn(project, "p2", "second request", first=10)
@@ -159,7 +159,7 @@ def test_extract_command_reports_pending_work(data_dir: Path, project: Path) -> 
 
 def test_an_invalid_key_does_not_fall_back(data_dir: Path, project: Path) -> None:
     """401 pauses the chosen provider; the fallback is for outages, not for a wrong key."""
-    with FakeModel() as openrouter, FakeAnthropicAPI() as anthropic:
+    with FakeModel() as openrouter, FakeAnthropic() as anthropic:
         use_openrouter(data_dir, openrouter.url, FALLBACK_PROVIDER="claude",
                        CLAUDE_API_KEY="sk-ant-api03-" + "F" * 80, CLAUDE_BASE_URL=anthropic.url)
         openrouter.push(FakeOpenAI.error(401, "User not found."))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from extract_support import FakeModel, turn, use_openrouter
-from fakes import Recorded, Response
 from helpers.builders import configure
+from helpers.fakes import Recorded, Response
 from helpers.store import db
 
 from recall_plugin import settings

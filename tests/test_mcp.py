@@ -578,7 +578,7 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
     """The real Claude Code, no plugin environment: the stdlib server answers its
     server/discover probe, the five tools reach the model, and a search call is answered."""
     from claude_cli import Claude
-    from fake_anthropic import FakeAnthropic, Script
+    from helpers.fakes import FakeAnthropic, Script
 
     plant(data_dir)
     call = {"type": "tool_use", "name": "mcp__plugin_recall_recall__search", "input": {"query": "retry"}}

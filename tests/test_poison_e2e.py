@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from extract_support import last_user_text, use_openrouter
-from fakes import FakeOpenAI, Recorded, Response
 from helpers.builders import configure
+from helpers.fakes import FakeOpenAI, Recorded, Response
 from helpers.hooks import HookRunner, load_payloads
 
 from recall_plugin.extract.runner import Extractor

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from extract_support import FakeModel, last_user_text, send, turn, use_openrouter
-from fakes import Recorded, Response
 from helpers.builders import observation_xml
+from helpers.fakes import Recorded, Response
 from helpers.hooks import HookRunner, load_payloads, spooled
 
 from recall_plugin import identity

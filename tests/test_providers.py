@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from claude_cli import claude_binary
-from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.builders import configure
+from helpers.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.hooks import ROOT
 
 from recall_plugin import settings
@@ -92,20 +92,20 @@ class Kind:
             return FakeOpenAI.reply(text)
         if self.name == "gemini":
             return FakeGemini.reply(text or "")
-        return FakeAnthropicAPI.message(text or "")
+        return FakeAnthropic.message(text or "")
 
     def error(self, status: int, message: str, retry_after: str | None = None) -> Response:
         if self.name == "openrouter":
             return FakeOpenAI.error(status, message, retry_after=retry_after)
         if self.name == "gemini":
             return FakeGemini.error(status, message, GOOGLE_STATUS[status], retry_after=retry_after)
-        return FakeAnthropicAPI.error(status, ANTHROPIC_KIND[status], message, retry_after=retry_after)
+        return FakeAnthropic.error(status, ANTHROPIC_KIND[status], message, retry_after=retry_after)
 
 
 KINDS = [Kind("openrouter", FakeOpenAI, "CLAUDE_RECALL_OPENROUTER_BASE_URL", "/api/v1",
               "sk-or-v1-test-0123456789"),
          Kind("gemini", FakeGemini, "CLAUDE_RECALL_GEMINI_BASE_URL", "/v1beta", "AIza-test-0123456789"),
-         Kind("claude", FakeAnthropicAPI, "CLAUDE_RECALL_CLAUDE_BASE_URL", "", "sk-ant-test-0123456789")]
+         Kind("claude", FakeAnthropic, "CLAUDE_RECALL_CLAUDE_BASE_URL", "", "sk-ant-test-0123456789")]
 
 
 @dataclass
@@ -398,8 +398,8 @@ def test_gemini_rpm_setting_drives_the_limiter(data_dir: Path) -> None:
 
 
 def test_claude_sdk_request_caches_system_and_history_prefix(data_dir: Path) -> None:
-    with FakeAnthropicAPI() as fake:
-        fake.push(FakeAnthropicAPI.message("x", input_tokens=100, output_tokens=50, cache_read=3000,
+    with FakeAnthropic() as fake:
+        fake.push(FakeAnthropic.message("x", input_tokens=100, output_tokens=50, cache_read=3000,
                                            cache_write=500))
         provider = create("claude", KINDS[2].settings(data_dir, fake.url))
         reply = provider.complete(REQUEST)
@@ -421,7 +421,7 @@ def test_claude_sdk_request_caches_system_and_history_prefix(data_dir: Path) -> 
 
 
 def test_claude_sdk_through_the_anthropic_variables(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with FakeAnthropicAPI() as fake:
+    with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-00000000")
         provider = create("claude", settings.load())
@@ -531,8 +531,8 @@ def cli_login(tmp_path: Path) -> Path:
 
 def test_claude_cli_answers_with_no_tools_and_no_hooks(real_cli: str, tmp_path: Path, data_dir: Path) -> None:
     marks = cli_login(tmp_path)
-    with FakeAnthropicAPI() as fake:
-        fake.push(FakeAnthropicAPI.message("<observations>from the cli</observations>"))
+    with FakeAnthropic() as fake:
+        fake.push(FakeAnthropic.message("<observations>from the cli</observations>"))
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url))
         reply = provider.complete(REQUEST)
@@ -552,7 +552,7 @@ def test_claude_cli_answers_with_no_tools_and_no_hooks(real_cli: str, tmp_path: 
 
 
 def test_claude_cli_not_logged_in_is_a_config_error(real_cli: str, data_dir: Path) -> None:
-    with FakeAnthropicAPI() as fake:
+    with FakeAnthropic() as fake:
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url))
         with pytest.raises(ProviderSetupError, match="not logged in") as caught:
@@ -563,8 +563,8 @@ def test_claude_cli_not_logged_in_is_a_config_error(real_cli: str, data_dir: Pat
 def test_claude_cli_api_errors_and_timeouts_are_transient(real_cli: str, tmp_path: Path,
                                                           data_dir: Path) -> None:
     cli_login(tmp_path)
-    with FakeAnthropicAPI() as fake:
-        fake.push(FakeAnthropicAPI.error(529, "overloaded_error", "Overloaded"), Response(delay=20.0))
+    with FakeAnthropic() as fake:
+        fake.push(FakeAnthropic.error(529, "overloaded_error", "Overloaded"), Response(delay=20.0))
         provider = create("claude", configure(data_dir, CLAUDE_RECALL_CLAUDE_CLI=real_cli,
                                               CLAUDE_RECALL_CLAUDE_BASE_URL=fake.url,
                                               CLAUDE_RECALL_LOCAL_TIMEOUT_S=6))  # CLI start-up under load

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from extract_support import turn, use_openrouter
-from fakes import FakeAnthropicAPI, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.builders import configure
+from helpers.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.hooks import FIXTURES
 from helpers.store import db, states
 
@@ -58,7 +58,7 @@ def gemini_reply(case: dict[str, Any]) -> Response:
 def serve(case: dict[str, Any], data_dir: Path) -> FakeServer:
     fake: FakeServer
     if case["wire"] == "anthropic":
-        fake = FakeAnthropicAPI()
+        fake = FakeAnthropic()
         fake.push(anthropic_reply(case))
         configure(data_dir, PROVIDER="claude", CLAUDE_API_KEY="sk-ant-api03-" + "x" * 40,
                   CLAUDE_BASE_URL=fake.url, FALLBACK_PROVIDER="none", RETRY_BASE_S="0")

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from claude_cli import Claude, sdk_python
-from fake_anthropic import Script, _text_of
-from fakes import FakeAnthropicAPI, FakeOpenAI, Recorded, Response
 from helpers.builders import observation_xml
+from helpers.fakes import FakeAnthropic, FakeOpenAI, Recorded, Response, Script, text_of
 from helpers.hooks import ROOT
 from helpers.store import rows
 
@@ -40,7 +39,7 @@ class TitledModel(FakeOpenAI):
         return self.reply(reply, prompt_tokens=500, completion_tokens=100)
 
 
-class TitledAnthropic(FakeAnthropicAPI):
+class TitledAnthropic(FakeAnthropic):
     """The Messages API as the extraction provider (reached through the user's own CLI)."""
 
     def __init__(self, prefix: str) -> None:
@@ -49,7 +48,7 @@ class TitledAnthropic(FakeAnthropicAPI):
 
     def default(self, request: Recorded) -> Response:
         body = request.body if isinstance(request.body, dict) else {}
-        last = _text_of(body.get("messages", [{}])[-1].get("content", ""))
+        last = text_of(body.get("messages", [{}])[-1].get("content", ""))
         reply = observation_xml(f"{self.prefix} {len(self.requests)}", summary="<summary>" in last,
                                 kind="feature")
         return self.message(reply, model=body.get("model", "claude-haiku-4-5"))
@@ -60,7 +59,7 @@ class CompactScript(Script):
 
     def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         messages = body.get("messages", [])
-        if messages and "Respond with TEXT ONLY" in _text_of(messages[-1].get("content", "")):
+        if messages and "Respond with TEXT ONLY" in text_of(messages[-1].get("content", "")):
             return [{"type": "text", "text": "COMPACTED-SUMMARY: retry work"}]
         return super().answer(body)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from claude_cli import require_claude
 from e2e_support import PLUGIN_ARGS, TitledAnthropic, inline_claude, plugin_env, titles, wait_extractor_done
-from fake_anthropic import FakeAnthropic, Script
+from helpers.fakes import FakeAnthropic, Script
 from helpers.store import rows
 
 pytestmark = pytest.mark.e2e

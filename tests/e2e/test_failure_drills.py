@@ -25,8 +25,7 @@ from e2e_support import (
     wait_extractor_done,
     wait_until,
 )
-from fake_anthropic import FakeAnthropic, Script
-from fakes import Recorded, Response
+from helpers.fakes import FakeAnthropic, Recorded, Response, Script
 from helpers.hooks import ROOT
 from helpers.store import rows, states
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from claude_cli import Claude, require_claude
 from e2e_support import MCP_SEARCH, TitledAnthropic, hook_attachments, titles, transcript, wait_until
-from fake_anthropic import FakeAnthropic, Script
+from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import ROOT, spooled
 from helpers.store import rows
 from test_install import offline_plugin

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from claude_cli import Claude, copy_plugin, require_claude
 from e2e_support import transcript, wait_until
-from fake_anthropic import FakeAnthropic, Script
+from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import spooled
 
 from recall_plugin.runtime import bootstrap

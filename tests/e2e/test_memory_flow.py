@@ -28,7 +28,7 @@ from e2e_support import (
     transcript,
     wait_extractor_done,
 )
-from fake_anthropic import FakeAnthropic, Script
+from helpers.fakes import FakeAnthropic, Script
 from helpers.store import rows
 
 pytestmark = pytest.mark.e2e

@@ -11,30 +11,26 @@ from typing import Any
 
 import pytest
 from helpers.hooks import HookRunner, load_payloads
-from hypothesis import HealthCheck, given, settings
+from helpers.reply_fuzz import check, fuzz, replies, tag_soup
+from hypothesis import given
 from hypothesis import strategies as st
 
 from recall_plugin import settings as recall_settings
 from recall_plugin.capture.hook import main as hook
-from recall_plugin.errors import BadRecord, ReplyParseError
-from recall_plugin.extract.parse import ParsedReply, parse_reply
+from recall_plugin.errors import BadRecord
+from recall_plugin.extract.parse import parse_reply
 from recall_plugin.lifecycle.transfer import import_lines, parse_record
 from recall_plugin.queue.ingest import ingest
 from recall_plugin.store.db import open_store
-from recall_plugin.vocab import OBSERVATION_TYPES
-
-SLOW_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
-
-
-def fuzz(examples: int) -> settings:
-    return settings(deadline=None, database=None, max_examples=examples, suppress_health_check=SLOW_CHECKS)
 
 HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
                "SessionEnd")
 RECORDS = [p for name in ("multi_tool", "subagent", "bash_inject") for p in load_payloads(name)]
 PAYLOADS = [p["payload"] for p in RECORDS]
 PAYLOAD_EVENTS = [p["event"] for p in RECORDS]
-HOOK_BUDGET_S = 2.0
+# A hang guard, not a speed measurement (benchmarks/bench_hooks.py measures the hooks): a hook
+# stuck on bad input fails here; a slow machine does not.
+HANG_GUARD_S = 60.0
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
@@ -61,7 +57,7 @@ def _nested(depth: int) -> Any:
 def _run_hook(event: str, data: bytes) -> None:
     started = time.monotonic()
     assert hook(event, io.BytesIO(data)) == 0
-    assert time.monotonic() - started < HOOK_BUDGET_S
+    assert time.monotonic() - started < HANG_GUARD_S
 
 
 def _queue_readable(data_dir: Path) -> None:
@@ -130,76 +126,29 @@ def test_real_hook_survives_bad_stdin(run_hook: HookRunner, data_dir: Path, data
         started = time.monotonic()
         done = run_hook(event, data)
         assert done.returncode == 0, done.stderr
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < HANG_GUARD_S
     _queue_readable(data_dir)
 
 
-# -- the model's replies ----------------------------------------------------------------------
-GOOD_REPLY = (
-    "<observation><type>bugfix</type><title>Retry backs off</title><subtitle>s</subtitle>"
-    "<facts><fact>retry doubles</fact><fact>max 1h</fact></facts><narrative>line one\n  two</narrative>"
-    "<concepts><concept>retry</concept></concepts><files_read><file>src/a.py</file></files_read>"
-    "<files_modified><file>src/retry.py</file></files_modified></observation>"
-    "<summary><request>r</request><investigated>i</investigated><learned>l</learned>"
-    "<completed>c</completed><next_steps>n</next_steps><notes></notes></summary>")
-TOKENS = ["<", ">", "</", "/>", "<observation>", "</observation>", "<title>", "</title>", "<type>",
-          "fix", "<facts>", "<fact>", "</facts>", "<summary>", "</summary>", "&amp;", "&#0;",
-          "&#x110000;", "&#99999999;", "<![CDATA[", "]]>", "<skip_summary/>", "<no_observations/>",
-          "\n- ", "1. ", ",", "\x00", "\ud7ff", "\U0001f600", "```xml\n", "<files_modified>", "../", "/etc/x",
-          "<file>", "</file>", "<TITLE >", "< / title>", "<type attr='x'>", "x" * 5000]
-KNOWN = frozenset({"/repo/src/retry.py", "/repo/src/a.py"})
-
-
-def _valid_reply(parsed: ParsedReply) -> None:
-    """Every record parse_reply returns is one the store and the importer accept."""
-    for obs in parsed.observations:
-        assert obs.type in OBSERVATION_TYPES
-        assert obs.title.strip() and len(obs.title) <= 200 and len(obs.subtitle) <= 300
-        assert len(obs.narrative) <= 8000
-        for items in (obs.facts, obs.concepts, obs.files_read, obs.files_modified):
-            assert len(items) <= 30 and all(item and len(item) <= 1000 for item in items)
-            assert len(set(items)) == len(items)
-        record = {"record": "observation", "session_id": "s", "project": "p", "prompt_number": 1,
-                  "type": obs.type, "title": obs.title, "subtitle": obs.subtitle,
-                  "facts": list(obs.facts), "narrative": obs.narrative, "concepts": list(obs.concepts),
-                  "files_read": list(obs.files_read), "files_modified": list(obs.files_modified),
-                  "created_at": "2026-01-01T00:00:00Z"}
-        parse_record(json.dumps(record))  # the import validator agrees
-    if parsed.summary is not None:
-        for value in vars(parsed.summary).values():
-            assert isinstance(value, str) and len(value) <= 8000
-
-
-def _parse(text: str, known: frozenset[str] = frozenset()) -> None:
-    try:
-        parsed = parse_reply(text, known_paths=known, cwd="/repo", expect_summary=True)
-    except ReplyParseError:
-        return
-    _valid_reply(parsed)
+# -- the model's replies (the one parser fuzzer: helpers.reply_fuzz) ---------------------------
+@fuzz(300)
+@given(text=st.text(max_size=400), known=st.sampled_from((frozenset(), frozenset({"/w/a.py"}))),
+       summary=st.booleans())
+def test_parser_random_text(text: str, known: frozenset[str], summary: bool) -> None:
+    check(text, known, "/w", summary)
 
 
 @fuzz(300)
-@given(text=st.text(max_size=400))
-def test_parser_random_text(text: str) -> None:
-    _parse(text)
+@given(text=tag_soup())
+def test_parser_tag_soup(text: str) -> None:
+    check(text)
 
 
-@fuzz(400)
-@given(data=st.data(), steps=st.integers(1, 8))
-def test_parser_mutated_replies(data: st.DataObject, steps: int) -> None:
-    text = GOOD_REPLY
-    for _ in range(steps):
-        at = data.draw(st.integers(0, len(text)))
-        op = data.draw(st.sampled_from(("insert", "delete", "dup", "upper")))
-        if op == "insert":
-            text = text[:at] + data.draw(st.sampled_from(TOKENS) | st.text(max_size=5)) + text[at:]
-        elif op == "delete":
-            text = text[:at] + text[at + data.draw(st.integers(1, 40)):]
-        elif op == "dup":
-            text = text[:at] + text[at:at + 60] + text[at:]
-        else:
-            text = text[:at] + text[at:at + 30].upper() + text[at + 30:]
-    _parse(text, data.draw(st.sampled_from((frozenset(), KNOWN))))
+@fuzz(700)
+@given(reply=replies(), summary=st.booleans())
+def test_parser_mutated_replies(reply: tuple[str, frozenset[str], str], summary: bool) -> None:
+    text, known, cwd = reply
+    check(text, known, cwd, summary)
 
 
 def test_parser_output_with_a_lone_surrogate_is_storable() -> None:

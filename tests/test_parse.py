@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from helpers.reply_fuzz import FENCED, GOOD, SUMMARY, assert_storable, obs, parse_strict
 
 from recall_plugin.errors import ReplyParseError
-from recall_plugin.extract import parse
 from recall_plugin.extract.parse import (
     Observation,
     ParsedReply,
     Summary,
     parse_reply,
 )
-from recall_plugin.vocab import OBSERVATION_TYPES
-
-GOOD = """\
-<observation>
-  <type>bugfix</type>
-  <title>Fix retry storm in uploader</title>
-  <subtitle>Backoff now honours Retry-After</subtitle>
-  <facts><fact>uploader.py retried 429s immediately</fact><fact>Retry-After is in seconds</fact></facts>
-  <narrative>The uploader ignored Retry-After.
-    It now sleeps for it.</narrative>
-  <concepts><concept>retry</concept><concept>rate-limit</concept></concepts>
-  <files_read><file>src/uploader.py</file><file>docs/api.md</file></files_read>
-  <files_modified><file>src/uploader.py</file></files_modified>
-</observation>"""
-
-SUMMARY = """<summary>
-  <request>Stop the retry storm</request><investigated>uploader logs</investigated>
-  <learned>429s carry Retry-After</learned><completed>backoff fixed</completed>
-  <next_steps>add jitter</next_steps><notes>none</notes>
-</summary>"""
-
-
-def obs(title: str = "A title", kind: str = "feature", extra: str = "") -> str:
-    return f"<observation><type>{kind}</type><title>{title}</title>{extra}</observation>"
 
 
 def only(reply: str, **kw: Any) -> Observation:
@@ -53,19 +26,6 @@ def only(reply: str, **kw: Any) -> Observation:
 
 def has_problem(parsed: ParsedReply, *words: str) -> bool:
     return any(all(w in p for w in words) for p in parsed.problems)
-
-
-def assert_valid(parsed: ParsedReply) -> None:
-    assert isinstance(parsed.skip_summary, bool)
-    assert all(isinstance(p, str) for p in parsed.problems)
-    for o in parsed.observations:
-        assert o.type in OBSERVATION_TYPES and o.title.strip()
-        for f in fields(o):
-            value = getattr(o, f.name)
-            assert isinstance(value, str) or (
-                isinstance(value, tuple) and all(isinstance(v, str) and v for v in value))
-    if parsed.summary is not None:
-        assert all(isinstance(getattr(parsed.summary, f.name), str) for f in fields(parsed.summary))
 
 
 # ---------------------------------------------------------------- the table
@@ -160,7 +120,7 @@ CASES: dict[str, Case] = {
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_table(case: Case) -> None:
     parsed = parse_reply(case.reply, **case.kw)
-    assert_valid(parsed)
+    assert_storable(parsed)
     assert tuple(o.title for o in parsed.observations) == case.titles
     if case.types is not None:
         assert tuple(o.type for o in parsed.observations) == case.types
@@ -394,7 +354,7 @@ def test_a_hostile_megabyte_is_linear(reply: str) -> None:
     assert len(reply) >= 900_000
     start = time.perf_counter()
     try:
-        assert_valid(parse_reply(reply, known_paths=frozenset({"/w/a.py"}), cwd="/w"))
+        assert_storable(parse_reply(reply, known_paths=frozenset({"/w/a.py"}), cwd="/w"))
     except ReplyParseError as exc:
         assert len(str(exc)) < 5000
     # A hang guard, not a speed measurement: a quadratic parser takes minutes on a megabyte,
@@ -405,61 +365,11 @@ def test_a_hostile_megabyte_is_linear(reply: str) -> None:
 # ---------------------------------------------------------------- properties
 
 
-def guarded(text: str, **kw: Any) -> ParsedReply | None:
-    """The parser proper, without the safety net that turns any bug into ReplyParseError."""
-    try:
-        parsed = parse._parse(text, kw.get("known_paths", frozenset()), kw.get("cwd", ""),
-                              kw.get("expect_summary", False))
-    except ReplyParseError:
-        return None
-    assert_valid(parsed)
-    return parsed
-
-
-VALID = (f"Here:\n```xml\n<observations>{GOOD}\n{obs('Second &amp; last', 'fix')}</observations>\n"
-         f"{SUMMARY}\n```")
-PIECES = st.sampled_from(["<", ">", "&", "</observation>", "<observation>", "<title>", "</title>", "<type>",
-                          "<![CDATA[", "]]>", "<skip_summary/>", "\n", "&amp;", "<fact>", "/>", "</"])
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@FAST
-@given(st.text(max_size=400), st.booleans())
-def test_random_text_never_breaks_the_contract(text: str, summary: bool) -> None:
-    guarded(text, expect_summary=summary)
-    with contextlib.suppress(ReplyParseError):
-        assert_valid(parse_reply(text, known_paths=frozenset({"/w/a.py"}), cwd="/w", expect_summary=summary))
-
-
-@FAST
-@given(st.text(alphabet=st.sampled_from("<>/&;![]CDAT obsrvtinypefaclum_-\n"), max_size=300))
-def test_tag_soup_never_breaks_the_contract(text: str) -> None:
-    guarded(text)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = VALID
-    for _ in range(draw(st.integers(1, 6))):
-        at = draw(st.integers(0, len(text)))
-        action = draw(st.sampled_from(["delete", "insert", "truncate"]))
-        if action == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
-        elif action == "insert":
-            text = text[:at] + draw(PIECES) + text[at:]
-        else:
-            text = text[:at]
-    return text
-
-
-@FAST
-@given(mutated(), st.frozensets(st.sampled_from(["/w/src/uploader.py", "docs/api.md", "/x"]), max_size=2))
-def test_mutated_replies_never_break_the_contract(text: str, known: frozenset[str]) -> None:
-    guarded(text, known_paths=known, cwd="/w", expect_summary=True)
+# The property tests (random text, tag soup, mutated replies) are test_fuzz's, on helpers.reply_fuzz.
 
 
 def test_the_untouched_valid_reply_parses_cleanly() -> None:
-    parsed = guarded(VALID, expect_summary=True)
+    parsed = parse_strict(FENCED, expect_summary=True)
     assert parsed is not None and len(parsed.observations) == 2 and parsed.summary is not None
     assert parsed.observations[1].title == "Second & last" and has_problem(parsed, "'fix'", "'bugfix'")
 

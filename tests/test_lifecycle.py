@@ -22,7 +22,7 @@ from recall_plugin.lifecycle import open_vector_index
 from recall_plugin.lifecycle.forget import forget, plan
 from recall_plugin.lifecycle.notes import save_memory
 from recall_plugin.lifecycle.transfer import import_lines
-from recall_plugin.queue.ingest import insert_event
+from recall_plugin.queue.ingest import event_of, insert_event
 from recall_plugin.store.db import open_store, write
 
 # real transcripts recorded from Claude Code 2.1.330
@@ -82,8 +82,10 @@ def seed(conn: sqlite3.Connection, session: str, project: str, day: str, word: s
               {"kind": "stop", "key": f"{session}:s"}]
     with write(conn):
         for event in events:
-            insert_event(conn, {**event, "session_id": session, "project": project, "ts": ts,
-                                "prompt_id": "p1"})
+            spooled, _ = event_of({**event, "session_id": session, "project": project, "ts": ts,
+                                   "prompt_id": "p1"})
+            assert spooled is not None
+            insert_event(conn, spooled)
         ids = [r[0] for r in conn.execute("SELECT id FROM events WHERE session_id = ? ORDER BY id",
                                           (session,))]
         for seq, role, text in ((1, "user", f"rendered {word}output"), (2, "assistant", f"<t>{word}0</t>")):

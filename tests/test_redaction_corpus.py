@@ -165,6 +165,6 @@ def test_future_stamped_events_are_clamped(data_dir: Path) -> None:
 
     line = json.dumps({"key": "k1", "kind": "tool", "session_id": "s", "ts": "9999-12-31T00:00:00Z"})
     event, _ = parse_line(line.encode())
-    assert event is not None and str(event["ts"]) < "9999"
+    assert event is not None and str(event.ts) < "9999"
     ok, _ = parse_line(line.replace("9999-12-31", "2026-01-02").encode())
-    assert ok is not None and ok["ts"] == "2026-01-02T00:00:00Z"
+    assert ok is not None and ok.ts == "2026-01-02T00:00:00Z"

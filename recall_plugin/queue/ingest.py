@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass
 
 from .. import log, paths
-from ..store import projects
+from ..store import events, projects, sessions
 from ..store.db import write
+from ..store.rows import SpoolEvent
 from ..vocab import EVENT_KINDS as KINDS
 from . import spool
 
@@ -69,7 +70,7 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
             event, reason = parse_line(line)
             if event is None:
                 corrupt.append(_quarantined(segment, number, line, reason))
-            elif is_forgotten(conn, str(event["session_id"])):
+            elif sessions.is_forgotten(conn, event.session_id):
                 forgotten += 1
             elif insert_event(conn, event):
                 inserted += 1
@@ -81,11 +82,6 @@ def _ingest_segment(conn: sqlite3.Connection, queue_dir: str, segment: str) -> I
     if forgotten:
         log.info(f"ingest: dropped {forgotten} queued event(s) of forgotten sessions")
     return IngestReport(1, lines, inserted, duplicates, len(corrupt), forgotten)
-
-
-def is_forgotten(conn: sqlite3.Connection, session_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM forgotten_sessions WHERE session_id = ?",
-                        (session_id,)).fetchone() is not None
 
 
 def storable(value: object) -> object:
@@ -104,7 +100,7 @@ def storable(value: object) -> object:
     return value
 
 
-def parse_line(line: bytes) -> tuple[dict[str, object] | None, str]:
+def parse_line(line: bytes) -> tuple[SpoolEvent | None, str]:
     """The event of one spool line, or (None, why it is not one)."""
     try:
         data = storable(json.loads(line))
@@ -112,13 +108,30 @@ def parse_line(line: bytes) -> tuple[dict[str, object] | None, str]:
         return None, f"not JSON: {exc}"
     if not isinstance(data, dict):
         return None, "not a JSON object"
+    return event_of(data)
+
+
+def event_of(data: dict[str, object]) -> tuple[SpoolEvent | None, str]:
+    """The event of one decoded spool line, or (None, why it is not one)."""
     for name in ("key", "session_id", "ts"):
         if not isinstance(data.get(name), str) or not data[name]:
             return None, f"missing {name}"
     if data.get("kind") not in KINDS:
         return None, f"unknown kind {data.get('kind')!r}"
-    data["ts"] = _checked_ts(str(data["ts"]), str(data["key"]))
-    return data, ""
+    key = str(data["key"])
+    return SpoolEvent(
+        key=key, session_id=str(data["session_id"]), kind=str(data["kind"]),
+        ts=_checked_ts(str(data["ts"]), key), project=_text(data.get("project")),
+        project_name=_text(data.get("project_name")), tool_name=_text(data.get("tool_name")),
+        tool_use_id=_text(data.get("tool_use_id")), prompt_id=_text(data.get("prompt_id")),
+        agent_id=_text(data.get("agent_id")), agent_type=_text(data.get("agent_type")),
+        private=bool(data.get("private")),
+        body={k: v for k, v in data.items() if k not in COLUMNS}), ""
+
+
+def _text(value: object) -> str | None:
+    """A text column's value: None when absent or null (any other JSON value as text)."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def _checked_ts(ts: str, key: str) -> str:
@@ -154,84 +167,29 @@ def _keep_corrupt(queue_dir: str, records: list[dict[str, object]]) -> None:
                     f"({record['reason']}) set aside")
 
 
-def insert_event(conn: sqlite3.Connection, event: dict[str, object]) -> bool:
-    """Store one event; False when its key is already stored."""
-    session, kind = str(event["session_id"]), str(event["kind"])
-    event["project"] = projects.for_event(conn, event)
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO events (event_key, session_id, project, kind, tool_name,"
-        " tool_use_id, prompt_id, agent_id, agent_type, private, body, created_at,"
-        " ingested_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (event["key"], session, _project(event), kind, event.get("tool_name"),
-         event.get("tool_use_id"), event.get("prompt_id"), event.get("agent_id"),
-         event.get("agent_type"), int(bool(event.get("private"))), _body(event),
-         event["ts"], _now(), _initial_state(event)))
-    if cur.rowcount == 0:
+def insert_event(conn: sqlite3.Connection, event: SpoolEvent) -> bool:
+    """Store one event, keeping its session and prompt current; False when its key is
+    already stored."""
+    project = projects.for_event(conn, event.project, event.extra("project_root"),
+                                 event.project_name, event.ts)
+    rowid = events.insert(conn, event, project, _initial_state(event), _now())
+    if rowid is None:
         return False
-    _touch_session(conn, event)
-    number = _record_prompt(conn, event) if kind == "prompt" else _prompt_number(conn, event)
-    conn.execute("UPDATE events SET prompt_number = ? WHERE id = ?", (number, cur.lastrowid))
+    sessions.touch(conn, event, project)
+    number = (sessions.add_prompt(conn, event, project) if event.kind == "prompt"
+              else sessions.prompt_number(conn, event.session_id, event.prompt_id))
+    events.set_prompt_number(conn, rowid, number)
     return True
 
 
-def _project(event: dict[str, object]) -> str:
-    return str(event.get("project") or "unknown")
-
-
-def _body(event: dict[str, object]) -> str:
-    rest = {k: v for k, v in event.items() if k not in COLUMNS}
-    return json.dumps(rest, ensure_ascii=False)
-
-
-def _initial_state(event: dict[str, object]) -> str:
-    if event.get("private"):
+def _initial_state(event: SpoolEvent) -> str:
+    if event.private:
         return "skipped"
-    return "done" if event["kind"] == "session_start" else "pending"
+    return "done" if event.kind == "session_start" else "pending"
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _touch_session(conn: sqlite3.Connection, event: dict[str, object]) -> None:
-    ended = event["kind"] == "session_end"
-    conn.execute(
-        "INSERT INTO sessions (session_id, project, project_root, cwd, transcript_path,"
-        " started_at, last_event_at, ended_at, end_reason) VALUES (?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(session_id) DO UPDATE SET"
-        " started_at = min(started_at, excluded.started_at),"
-        " last_event_at = max(last_event_at, excluded.last_event_at),"
-        " transcript_path = coalesce(excluded.transcript_path, transcript_path),"
-        " ended_at = coalesce(excluded.ended_at, ended_at),"
-        " end_reason = coalesce(excluded.end_reason, end_reason)",
-        (event["session_id"], _project(event), event.get("project_root"), event.get("cwd"),
-         event.get("transcript_path"), event["ts"], event["ts"],
-         event["ts"] if ended else None, event.get("reason") if ended else None))
-
-
-def _record_prompt(conn: sqlite3.Connection, event: dict[str, object]) -> int:
-    session = event["session_id"]
-    conn.execute("UPDATE sessions SET prompt_count = prompt_count + 1 WHERE session_id = ?",
-                 (session,))
-    row = conn.execute("SELECT prompt_count FROM sessions WHERE session_id = ?",
-                       (session,)).fetchone()
-    number = int(row[0])
-    conn.execute(
-        "INSERT OR IGNORE INTO prompts (session_id, prompt_id, prompt_number, project, text,"
-        " private, created_at) VALUES (?,?,?,?,?,?,?)",
-        (session, event.get("prompt_id") or event["key"], number, _project(event),
-         str(event.get("prompt") or ""), int(bool(event.get("private"))), event["ts"]))
-    return number
-
-
-def _prompt_number(conn: sqlite3.Connection, event: dict[str, object]) -> int | None:
-    row = conn.execute(
-        "SELECT prompt_number FROM prompts WHERE session_id = ? AND prompt_id = ?",
-        (event["session_id"], event.get("prompt_id"))).fetchone()
-    if row is None:
-        row = conn.execute("SELECT prompt_count FROM sessions WHERE session_id = ?",
-                           (event["session_id"],)).fetchone()
-    return int(row[0]) if row and row[0] else None
 
 
 def _prune_markers(queue_dir: str) -> None:

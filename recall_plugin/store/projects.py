@@ -142,19 +142,18 @@ def _paths(raw: object) -> list[str]:
     return [str(p) for p in value] if isinstance(value, list) else []
 
 
-def for_event(conn: sqlite3.Connection, event: dict[str, object]) -> str:
-    """The id an ingested event is stored under (its joins followed), registered.
+def for_event(conn: sqlite3.Connection, spooled: str | None, root: object, name: object,
+              at: str) -> str:
+    """The id an ingested event is stored under (its joins followed), registered: ``spooled``
+    is the project the hook wrote, ``root`` and ``name`` the project root and display name.
 
     An event spooled by a hook from before ids (a bare folder name) is mapped the way the
     migration maps stored rows."""
-    raw = str(event.get("project") or "unknown")
-    root = event.get("project_root")
+    raw = spooled or "unknown"
     root = root if isinstance(root, str) and root else None
     project_id = raw if raw.startswith(identity.PREFIXES) else legacy_id(raw, root)
     project_id = canonical(conn, project_id)
-    name = event.get("project_name")
-    register(conn, project_id, name if isinstance(name, str) else "", root,
-             str(event.get("ts") or now()))
+    register(conn, project_id, name if isinstance(name, str) else "", root, at or now())
     return project_id
 
 

@@ -1,0 +1,132 @@
+"""The store's activity tables (events, sessions, prompts, tombstones, provider calls, turns,
+pauses, queue state, index state) through their store modules, on real migrated SQLite files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from helpers.hooks import HookRunner, load_payloads
+
+from recall_plugin.queue import spool
+from recall_plugin.queue.ingest import event_of, insert_event, parse_line
+from recall_plugin.store import events, sessions
+from recall_plugin.store.db import open_store, write
+from recall_plugin.store.rows import SpoolEvent, StoredEvent
+
+
+def spooled_lines(data_dir: Path) -> list[bytes]:
+    """The raw lines the hooks wrote, in order."""
+    return [line for segment in spool.claim(str(data_dir / "queue"))
+            for _, line in spool.read_lines(segment)]
+
+
+def one_event(conn: sqlite3.Connection, **fields: object) -> SpoolEvent:
+    data: dict[str, object] = {"key": "k1", "kind": "tool", "session_id": "s1",
+                               "ts": "2026-11-01T10:00:00.000Z", "project": "name:demo"}
+    event, why = event_of({**data, **fields})
+    assert event is not None, why
+    return event
+
+
+def test_a_real_spool_line_round_trips_as_a_typed_event(run_hook: HookRunner, data_dir: Path) -> None:
+    for record in load_payloads("multi_tool"):
+        payload = {**record["payload"], "cwd": str(run_hook.cwd)}
+        assert run_hook(str(record["event"]), payload).returncode == 0
+    lines = spooled_lines(data_dir)
+    parsed = [parse_line(line) for line in lines]
+    assert [why for _, why in parsed] == [""] * len(lines) and len(lines) == 7
+    typed = [e for e, _ in parsed if e is not None]
+    tool = next(e for e in typed if e.kind == "tool")
+    raw = json.loads(next(line for line in lines if json.loads(line)["key"] == tool.key))
+    assert (tool.session_id, tool.tool_name, tool.tool_use_id) == (
+        raw["session_id"], raw["tool_name"], raw["tool_use_id"])
+    assert tool.project == f"dir:{run_hook.cwd}" and tool.project_name == "project"
+    assert tool.body["tool_input"] == raw["tool_input"] and "key" not in tool.body
+    conn = open_store(str(data_dir))
+    with write(conn):
+        assert [insert_event(conn, e) for e in typed] == [True] * 7
+        assert [insert_event(conn, e) for e in typed] == [False] * 7  # exactly once
+    row = conn.execute("SELECT * FROM events WHERE event_key = ?", (tool.key,)).fetchone()
+    assert (row["tool_name"], row["tool_use_id"], row["state"], row["prompt_number"]) == (
+        tool.tool_name, tool.tool_use_id, "pending", 1)
+    assert json.loads(row["body"]) == tool.body
+    session = conn.execute("SELECT * FROM sessions").fetchone()
+    assert (session["session_id"], session["prompt_count"]) == (tool.session_id, 1)
+    assert session["ended_at"] is not None and session["cwd"] == str(run_hook.cwd)
+    prompt = next(e for e in typed if e.kind == "prompt")
+    assert conn.execute("SELECT text FROM prompts").fetchone()[0] == prompt.extra("prompt")
+
+
+def test_event_of_rejects_and_normalises(data_dir: Path) -> None:
+    assert event_of({"kind": "tool", "session_id": "s", "ts": "t"}) == (None, "missing key")
+    assert event_of({"key": "k", "session_id": "s", "ts": "t", "kind": "x"})[1] == "unknown kind 'x'"
+    event, _ = event_of({"key": "k", "session_id": "s", "ts": "2026-01-01T00:00:00Z",
+                         "kind": "tool", "tool_name": 7, "private": 1, "extra": [1]})
+    assert event is not None and event.tool_name == "7" and event.private
+    assert event.agent_id is None and event.body == {"extra": [1]}
+
+
+def test_private_and_session_start_events_are_not_pending(data_dir: Path) -> None:
+    conn = open_store(str(data_dir))
+    with write(conn):
+        insert_event(conn, one_event(conn, key="a", private=True))
+        insert_event(conn, one_event(conn, key="b", kind="session_start"))
+        insert_event(conn, one_event(conn, key="c"))
+    states = dict(conn.execute("SELECT event_key, state FROM events").fetchall())
+    assert states == {"a": "skipped", "b": "done", "c": "pending"}
+    assert events.count_in(conn, ("pending",)) == 1 and events.count_in(conn, ("done", "skipped")) == 2
+
+
+def test_extraction_reads_and_moves_events(data_dir: Path) -> None:
+    conn = open_store(str(data_dir))
+    with write(conn):
+        for n in range(3):
+            insert_event(conn, one_event(conn, key=f"k{n}", tool_name="Bash", command=f"ls {n}"))
+        insert_event(conn, one_event(conn, key="other", session_id="s2"))
+    assert events.due_heads(conn) == [("s1", None), ("s2", None)]
+    batch = events.unfinished(conn, "s1", 2)
+    assert [type(e) for e in batch] == [StoredEvent, StoredEvent]
+    assert [e.body["command"] for e in batch] == ["ls 0", "ls 1"] and batch[0].tool_name == "Bash"
+    ids = [e.id for e in batch]
+    with write(conn):
+        events.set_state(conn, ids, "processing")
+    assert events.unfinished(conn, "s1", 5)[0].body["command"] == "ls 2"
+    with write(conn):
+        assert events.reset_processing(conn) == 2
+        events.mark_failed(conn, ids, "failed", 2, "2999-01-01T00:00:00.000Z", "boom")
+    assert events.most_attempts(conn, ids) == 2
+    assert events.due_heads(conn) == [("s1", "2999-01-01T00:00:00.000Z"), ("s2", None)]
+    with write(conn):
+        events.make_failed_due(conn)
+    assert events.due_heads(conn)[0] == ("s1", None)
+    with write(conn):
+        events.mark_failed(conn, ids, "dead", 3, None, "boom")
+        assert events.revive(conn) == 2
+        events.mark_done(conn, ids)
+    assert conn.execute("SELECT count(*) FROM events WHERE last_error IS NOT NULL").fetchone()[0] == 0
+    assert events.count_present(conn, [*ids, 999]) == 2
+    assert events.count_in(conn, events.UNFINISHED) == 2
+
+
+def test_sessions_prompts_and_tombstones(data_dir: Path) -> None:
+    conn = open_store(str(data_dir))
+    with write(conn):
+        insert_event(conn, one_event(conn, key="p", kind="prompt", prompt_id="p1", prompt="fix it"))
+        insert_event(conn, one_event(conn, key="t", prompt_id="p1"))
+        sessions.register(conn, "s9", "name:demo", "2026-10-01T00:00:00Z", 4)
+        sessions.register(conn, "s9", "name:demo", "2026-10-02T00:00:00Z", 2)
+        sessions.tombstone(conn, ["s9", "s9"])
+    assert sessions.prompt_number(conn, "s1", "p1") == 1
+    assert sessions.prompt_number(conn, "s1", "unknown") == 1  # the session's latest
+    assert sessions.prompt_number(conn, "nobody", None) is None
+    assert sessions.prompt_exists(conn, "s1", "p1") and not sessions.prompt_exists(conn, "s1", "p2")
+    assert events.of_prompts(conn, [1]) == [1]
+    assert sessions.all_ids(conn) == {"s1", "s9"} and sessions.known(conn, "s9")
+    row = conn.execute("SELECT started_at, last_event_at, prompt_count FROM sessions"
+                       " WHERE session_id = 's9'").fetchone()
+    assert tuple(row) == ("2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z", 4)
+    assert sessions.is_forgotten(conn, "s9") and not sessions.is_forgotten(conn, "s1")
+    assert not sessions.in_other_project(conn, "s1", "name:demo")
+    assert sessions.in_other_project(conn, "s1", "name:other")

@@ -130,3 +130,37 @@ def test_sessions_prompts_and_tombstones(data_dir: Path) -> None:
     assert sessions.is_forgotten(conn, "s9") and not sessions.is_forgotten(conn, "s1")
     assert not sessions.in_other_project(conn, "s1", "name:demo")
     assert sessions.in_other_project(conn, "s1", "name:other")
+
+
+def test_provider_calls_turns_and_queue_state(data_dir: Path) -> None:
+    from recall_plugin.store import calls
+    from recall_plugin.store.rows import ProviderCall, Turn
+
+    conn = open_store(str(data_dir))
+
+    def call(session: str, tokens: int, at: str, error: str | None = None) -> ProviderCall:
+        return ProviderCall(session, "anthropic", "m", "observe", error, tokens - 1, 1, 0, 0,
+                            tokens, 0.01, 2, 30, at)
+
+    with write(conn):
+        calls.record(conn, call("s1", 100, "2026-11-01T10:00:00.000Z"))
+        calls.record(conn, call("s2", 40, "2026-11-02T10:00:00.000Z", error="429"))
+        calls.record(conn, call("s1", 5, "2026-11-02T11:00:00.000Z"))
+        calls.append_turn(conn, Turn("s1", "user", "rendered", "digest", (1, 2)), "2026-11-01T10:00:00Z")
+        calls.append_turn(conn, Turn("s1", "assistant", "reply", None, (1, 2), "anthropic", "m"),
+                          "2026-11-01T10:00:01Z")
+        calls.append_turn(conn, Turn("s2", "user", "other", None, (7,)), "2026-11-01T10:00:02Z")
+        calls.set_status(conn, "last_error", "one")
+        calls.set_status(conn, "last_error", "two")
+    assert calls.tokens_since(conn, "2026-11-02") == 45
+    assert calls.tokens_since(conn, "", "s1") == 105 and calls.count_ok(conn) == 2
+    status = conn.execute("SELECT status, error FROM provider_calls WHERE session_id = 's2'").fetchone()
+    assert tuple(status) == ("error", "429")
+    turns = calls.turns(conn, "s1")
+    assert [(t.role, t.content, t.digest, t.event_ids) for t in turns] == [
+        ("user", "rendered", "digest", (1, 2)), ("assistant", "reply", None, (1, 2))]
+    assert (turns[1].provider, turns[1].model) == ("anthropic", "m")
+    assert [r[0] for r in conn.execute("SELECT seq FROM turns ORDER BY id")] == [1, 2, 1]
+    assert calls.turns_touching(conn, ["s1", "s2"], {2, 7}) == [1, 2, 3]
+    assert calls.turns_touching(conn, ["s1"], {7}) == []
+    assert conn.execute("SELECT value FROM queue_state WHERE name = 'last_error'").fetchone()[0] == "two"

@@ -8,6 +8,7 @@ import sys
 
 from .. import log, paths, settings
 from ..errors import ExtractorBusy
+from ..store import calls, events
 from ..store.db import open_store, write
 from .text import plural
 
@@ -80,11 +81,8 @@ def _done_so_far(root: str) -> tuple[int, int, int]:
         return (0, 0, 0)
     conn = open_store(root)
     try:
-        row = conn.execute(
-            "SELECT (SELECT count(*) FROM provider_calls WHERE status = 'ok'), "
-            "(SELECT count(*) FROM events WHERE state IN ('done', 'skipped')), "
-            "(SELECT count(*) FROM observations)").fetchone()
-        return (int(row[0]), int(row[1]), int(row[2]))
+        return (calls.count_ok(conn), events.count_in(conn, ("done", "skipped")),
+                int(conn.execute("SELECT count(*) FROM observations").fetchone()[0]))
     finally:
         conn.close()
 
@@ -118,9 +116,7 @@ def run_retry(args: argparse.Namespace) -> int:
 
     conn = open_store(paths.data_dir())
     with write(conn):
-        revived = conn.execute(
-            "UPDATE events SET state = 'pending', attempts = 0, next_attempt_at = NULL,"
-            " last_error = NULL WHERE state IN ('dead', 'failed')").rowcount
+        revived = events.revive(conn)
     lifted = pauses.lift_all(conn)
     print(f"re-queued {plural(revived, 'event')}; lifted {plural(lifted, 'pause')}")
     return 0

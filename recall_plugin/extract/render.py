@@ -10,25 +10,12 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from dataclasses import dataclass
 
 from ..capture.trim import trim_text
+from ..store.rows import StoredEvent as StoredEvent  # read back for extraction
 
 EVENT_BODY_CHARS = 2400
 PATH_KEYS = ("file_path", "notebook_path", "path")
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    id: int
-    session_id: str
-    project: str
-    kind: str
-    tool_name: str
-    agent_type: str
-    prompt_number: int | None
-    body: dict[str, object]
-    created_at: str
 
 
 def _field(event: StoredEvent, name: str) -> object:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from .. import log
 from ..providers.base import Reply, Usage
+from ..store import calls, events, sessions
 from ..store.db import write
 from ..store.flags import observation_flag, summary_flag
+from ..store.rows import ProviderCall, Turn
 from .parse import Observation, ParsedReply, Summary
 from .work import Batch, now_iso, set_state
 
@@ -39,26 +41,17 @@ class Call:
 def record_call(conn: sqlite3.Connection, call: Call) -> None:
     u = call.usage
     with write(conn):
-        conn.execute(
-            "INSERT INTO provider_calls (session_id, provider, model, purpose, status, error,"
-            " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens,"
-            " cost_usd, messages_in_context, duration_ms, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (call.session_id, call.provider, call.model, call.purpose,
-             "error" if call.error else "ok", call.error, u.input_tokens, u.output_tokens,
-             u.cache_read_tokens, u.cache_write_tokens, u.total_tokens, call.cost_usd,
-             call.messages_in_context, call.duration_ms, now_iso()))
+        calls.record(conn, ProviderCall(
+            call.session_id, call.provider, call.model, call.purpose, call.error, u.input_tokens,
+            u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.total_tokens,
+            call.cost_usd, call.messages_in_context, call.duration_ms, now_iso()))
 
 
 def _append_turn(conn: sqlite3.Connection, batch: Batch, role: str, content: str,
                  reply: Reply | None, provider: str, digest: str | None = None) -> None:
-    seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE session_id = ?",
-                       (batch.session_id,)).fetchone()[0]
-    conn.execute(
-        "INSERT INTO turns (session_id, seq, role, content, digest, event_ids, provider, model,"
-        " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-        (batch.session_id, seq, role, content, digest, json.dumps(batch.event_ids),
-         provider if reply else None, reply.model if reply else None, now_iso()))
+    calls.append_turn(conn, Turn(batch.session_id, role, content, digest, tuple(batch.event_ids),
+                                 provider if reply else None, reply.model if reply else None),
+                      now_iso())
 
 
 def _insert_observation(conn: sqlite3.Connection, batch: Batch, obs: Observation,
@@ -99,14 +92,12 @@ def _upsert_summary(conn: sqlite3.Connection, batch: Batch, summary: Summary, us
 def still_wanted(conn: sqlite3.Connection, batch: Batch) -> bool:
     """Inside the storing transaction: are all the batch's events still there, and is its
     session not forgotten? If not, the events that remain go back to pending."""
-    marks = ",".join("?" * len(batch.event_ids))
-    alive = conn.execute(f"SELECT count(*) FROM events WHERE id IN ({marks})", batch.event_ids).fetchone()[0]
-    forgotten = conn.execute("SELECT 1 FROM forgotten_sessions WHERE session_id = ?",
-                             (batch.session_id,)).fetchone() is not None
+    alive = events.count_present(conn, batch.event_ids)
+    forgotten = sessions.is_forgotten(conn, batch.session_id)
     if alive == len(batch.event_ids) and not forgotten:
         return True
     if alive and not forgotten:
-        conn.execute(f"UPDATE events SET state = 'pending' WHERE id IN ({marks})", batch.event_ids)
+        events.set_state(conn, batch.event_ids, "pending")
     log.info(f"session {batch.session_id[:8]}: events {batch.event_ids[0]}-{batch.event_ids[-1]} were"
              f" forgotten while at the provider; its reply is not stored")
     return False
@@ -118,7 +109,6 @@ def complete(conn: sqlite3.Connection, batch: Batch, turn: tuple[str, str], repl
     stored) when the batch's events were forgotten meanwhile."""
     parts = max(1, len(parsed.observations) + (1 if parsed.summary else 0))
     share = (reply.usage.input_tokens // parts, reply.usage.output_tokens // parts)
-    marks = ",".join("?" * len(batch.event_ids))
     with write(conn):
         if not still_wanted(conn, batch):
             return False
@@ -128,16 +118,10 @@ def complete(conn: sqlite3.Connection, batch: Batch, turn: tuple[str, str], repl
             _insert_observation(conn, batch, obs, share)
         if parsed.summary:
             _upsert_summary(conn, batch, parsed.summary, Usage(*share))
-        conn.execute(f"UPDATE events SET state = 'done', last_error = NULL WHERE id IN ({marks})",
-                     batch.event_ids)
+        events.mark_done(conn, batch.event_ids)
         set_state(conn, "last_extractor_run", now_iso())
     return True
 
 
 def tokens_since(conn: sqlite3.Connection, since: str, session_id: str | None = None) -> int:
-    sql = "SELECT coalesce(sum(total_tokens), 0) FROM provider_calls WHERE created_at >= ?"
-    args: list[str] = [since]
-    if session_id is not None:
-        sql += " AND session_id = ?"
-        args.append(session_id)
-    return int(conn.execute(sql, args).fetchone()[0])
+    return calls.tokens_since(conn, since, session_id)

@@ -38,6 +38,7 @@ from ..index import VectorIndex
 from ..providers.base import Message, Provider, Reply, Request, Usage, window_of
 from ..providers.pricing import estimate_cost
 from ..queue.ingest import ingest, storable
+from ..store import events as event_rows
 from ..store.db import open_store
 from ..store.projects import project_label
 from . import pauses, render, work
@@ -320,12 +321,10 @@ class Extractor:
         from ..store.db import write
 
         with write(self.conn):
-            self.conn.execute("UPDATE events SET next_attempt_at = NULL WHERE state = 'failed'")
+            event_rows.make_failed_due(self.conn)
 
     def _outcome(self) -> Outcome:
-        remaining = int(self.conn.execute(
-            "SELECT count(*) FROM events WHERE state IN ('pending', 'failed', 'processing')"
-        ).fetchone()[0])
+        remaining = event_rows.count_in(self.conn, event_rows.UNFINISHED)
         reasons = [p.reason for p in pauses.listed(self.conn)] + self.totals.failures[-1:]
         return Outcome(self.totals, remaining, reasons[0] if remaining and reasons else None)
 

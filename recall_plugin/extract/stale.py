@@ -12,6 +12,7 @@ import sqlite3
 
 from .. import paths
 from ..runtime.spawn import locked
+from ..store import events
 from ..store.db import connect, open_store
 from .work import reset_stale as reset
 
@@ -57,7 +58,7 @@ def stale_processing(root: str) -> int:
         return 0
     conn = connect(paths.db_file(root), readonly=True)
     try:
-        return int(conn.execute("SELECT count(*) FROM events WHERE state = 'processing'").fetchone()[0])
+        return events.count_in(conn, ("processing",))
     except sqlite3.Error:
         return 0
     finally:

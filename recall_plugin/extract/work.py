@@ -10,7 +10,6 @@ observation twice.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import time
@@ -18,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..providers.base import Message
+from ..store import calls, events
 from ..store.db import write
+from ..store.rows import StoredEvent
 from ..vocab import utc_stamp_ms
-from .render import StoredEvent
 
 TOOL_KINDS = ("tool", "tool_failure")
 SUMMARY_KINDS = ("stop", "session_end")
@@ -63,34 +63,19 @@ class Limits:
 
 def reset_stale(conn: sqlite3.Connection) -> int:
     with write(conn):
-        return conn.execute("UPDATE events SET state = 'pending' WHERE state = 'processing'").rowcount
-
-
-def _row_event(row: sqlite3.Row) -> StoredEvent:
-    return StoredEvent(id=row["id"], session_id=row["session_id"], project=row["project"],
-                       kind=row["kind"], tool_name=row["tool_name"] or "",
-                       agent_type=row["agent_type"] or "", prompt_number=row["prompt_number"],
-                       body=json.loads(row["body"]), created_at=row["created_at"])
+        return events.reset_processing(conn)
 
 
 def due_sessions(conn: sqlite3.Connection, skip: set[str]) -> list[str]:
     """Sessions whose oldest unfinished event is due now, oldest first."""
-    rows = conn.execute(
-        "SELECT session_id, min(id) AS first FROM events WHERE state IN ('pending', 'failed')"
-        " GROUP BY session_id ORDER BY first").fetchall()
-    due = []
-    for row in rows:
-        head = conn.execute("SELECT next_attempt_at FROM events WHERE id = ?", (row["first"],)).fetchone()
-        if row["session_id"] not in skip and (head[0] is None or head[0] <= now_iso()):
-            due.append(row["session_id"])
-    return due
+    return [session for session, retry_at in events.due_heads(conn)
+            if session not in skip and (retry_at is None or retry_at <= now_iso())]
 
 
-def _take(rows: list[sqlite3.Row], limits: Limits, size: Sizer) -> list[StoredEvent]:
+def _take(rows: list[StoredEvent], limits: Limits, size: Sizer) -> list[StoredEvent]:
     taken: list[StoredEvent] = []
     chars = 0
-    for row in rows:
-        event = _row_event(row)
+    for event in rows:
         chars += size(event)
         if taken and (len(taken) >= limits.max_events or chars > limits.max_chars):
             break
@@ -104,9 +89,7 @@ def next_batch(conn: sqlite3.Connection, limits: Limits, skip: set[str],
                size: Sizer) -> Batch | None:
     """The next batch that is ready to send, or None."""
     for session in due_sessions(conn, skip):
-        rows = conn.execute(
-            "SELECT * FROM events WHERE session_id = ? AND state IN ('pending', 'failed')"
-            " ORDER BY id LIMIT ?", (session, limits.max_events + 1)).fetchall()
+        rows = events.unfinished(conn, session, limits.max_events + 1)
         taken = _take(rows, limits, size)
         if taken and (limits.drain or _ready(taken, rows, limits)):
             summarize = taken[-1].kind in SUMMARY_KINDS
@@ -114,7 +97,7 @@ def next_batch(conn: sqlite3.Connection, limits: Limits, skip: set[str],
     return None
 
 
-def _ready(taken: list[StoredEvent], rows: list[sqlite3.Row], limits: Limits) -> bool:
+def _ready(taken: list[StoredEvent], rows: list[StoredEvent], limits: Limits) -> bool:
     if taken[-1].kind in SUMMARY_KINDS or len(taken) < len(rows):
         return True  # the turn finished, or the batch is full
     newest = max(e.created_at for e in taken)
@@ -122,18 +105,17 @@ def _ready(taken: list[StoredEvent], rows: list[sqlite3.Row], limits: Limits) ->
 
 
 def claim(conn: sqlite3.Connection, batch: Batch) -> None:
-    _set_state(conn, batch, "UPDATE events SET state = 'processing' WHERE id IN ({})")
+    _set_state(conn, batch, "processing")
 
 
 def release(conn: sqlite3.Connection, batch: Batch) -> None:
     """Back to pending, no attempt counted (a pause or budget, not the batch's fault)."""
-    _set_state(conn, batch, "UPDATE events SET state = 'pending' WHERE id IN ({})")
+    _set_state(conn, batch, "pending")
 
 
-def _set_state(conn: sqlite3.Connection, batch: Batch, sql: str) -> None:
-    marks = ",".join("?" * len(batch.event_ids))
+def _set_state(conn: sqlite3.Connection, batch: Batch, state: str) -> None:
     with write(conn):
-        conn.execute(sql.format(marks), batch.event_ids)
+        events.set_state(conn, batch.event_ids, state)
 
 
 def backoff_s(attempt: int, base_s: float, retry_after: float | None) -> float:
@@ -144,30 +126,23 @@ def backoff_s(attempt: int, base_s: float, retry_after: float | None) -> float:
 def fail(conn: sqlite3.Connection, batch: Batch, error: str, max_attempts: int, base_s: float,
          retry_after: float | None) -> str:
     """Count a failed attempt; returns the new state ('failed' or 'dead')."""
-    attempts = 1 + max(int(r[0]) for r in conn.execute(
-        f"SELECT attempts FROM events WHERE id IN ({','.join('?' * len(batch.event_ids))})",
-        batch.event_ids))
+    attempts = 1 + events.most_attempts(conn, batch.event_ids)
     state = "dead" if attempts >= max_attempts else "failed"
     retry_at = now_iso(backoff_s(attempts, base_s, retry_after)) if state == "failed" else None
-    marks = ",".join("?" * len(batch.event_ids))
     with write(conn):
-        conn.execute(f"UPDATE events SET state = ?, attempts = ?, next_attempt_at = ?,"
-                     f" last_error = ? WHERE id IN ({marks})",
-                     [state, attempts, retry_at, error[:1000], *batch.event_ids])
+        events.mark_failed(conn, batch.event_ids, state, attempts, retry_at, error[:1000])
         set_state(conn, "last_error", f"{now_iso()} {error[:500]}")
     return state
 
 
 def history(conn: sqlite3.Connection, session_id: str, digests: bool = True) -> list[Message]:
     """The session's stored conversation; earlier user turns as their digests when asked."""
-    return [Message(r["role"], r["digest"] if digests and r["digest"] else r["content"])
-            for r in conn.execute("SELECT role, content, digest FROM turns WHERE session_id = ?"
-                                  " ORDER BY seq", (session_id,))]
+    return [Message(t.role, t.digest if digests and t.digest else t.content)
+            for t in calls.turns(conn, session_id)]
 
 
 def set_state(conn: sqlite3.Connection, name: str, value: str) -> None:
-    conn.execute("INSERT INTO queue_state (name, value) VALUES (?, ?)"
-                 " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+    calls.set_status(conn, name, value)
 
 
 def summary_is_current(conn: sqlite3.Connection, batch: Batch) -> bool:
@@ -181,6 +156,5 @@ def summary_is_current(conn: sqlite3.Connection, batch: Batch) -> bool:
 
 def skip_done(conn: sqlite3.Connection, batch: Batch) -> None:
     """Nothing to ask the model: mark the batch done without a call."""
-    marks = ",".join("?" * len(batch.event_ids))
     with write(conn):
-        conn.execute(f"UPDATE events SET state = 'done' WHERE id IN ({marks})", batch.event_ids)
+        events.set_state(conn, batch.event_ids, "done")

@@ -164,3 +164,23 @@ def test_provider_calls_turns_and_queue_state(data_dir: Path) -> None:
     assert calls.turns_touching(conn, ["s1", "s2"], {2, 7}) == [1, 2, 3]
     assert calls.turns_touching(conn, ["s1"], {7}) == []
     assert conn.execute("SELECT value FROM queue_state WHERE name = 'last_error'").fetchone()[0] == "two"
+
+
+def test_pauses_by_scope(data_dir: Path) -> None:
+    from recall_plugin.store import pauses
+    from recall_plugin.store.rows import Pause
+
+    conn = open_store(str(data_dir))
+    with write(conn):
+        pauses.put(conn, Pause("budget:daily", "daily budget", "CLAUDE_RECALL_DAILY"), "f1",
+                   "2026-11-01T10:00:00.000Z")
+        pauses.put(conn, Pause("no-provider", "no key", None), "f2", "2026-11-01T11:00:00.000Z")
+        pauses.put(conn, Pause("budget:daily", "daily budget again", None), "f3",
+                   "2026-11-01T12:00:00.000Z")
+    assert pauses.get(conn, "budget:daily") == (Pause("budget:daily", "daily budget again", None), "f3")
+    assert pauses.get(conn, "provider:gemini") is None
+    assert [p.scope for p in pauses.listed(conn)] == ["budget:daily", "no-provider"]  # first date kept
+    with write(conn):
+        pauses.delete(conn, "no-provider")
+        assert pauses.delete_all(conn) == 1
+    assert pauses.listed(conn) == []

@@ -13,7 +13,7 @@ from .. import paths, settings
 from ..cli.text import plural, provider_state
 from ..extract import stale
 from ..queue.ingest import CORRUPT_FILE
-from ..store import db, repair
+from ..store import db, pauses, repair
 from ..store.migrations import pending
 from .check import Check
 
@@ -170,7 +170,7 @@ def _pauses(root: str) -> list[str]:
     try:
         conn = db.connect(paths.db_file(root), readonly=True)
         try:
-            return [str(r[0]) for r in conn.execute("SELECT reason FROM pauses ORDER BY created_at")]
+            return [p.reason for p in pauses.listed(conn)]
         finally:
             conn.close()
     except sqlite3.Error:

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from dataclasses import dataclass
 
 from ..settings import Settings
+from ..store import pauses as stored
 from ..store.db import write
+from ..store.rows import Pause as Pause  # what callers of this module get back
 from .work import now_iso
-
-
-@dataclass(frozen=True)
-class Pause:
-    scope: str
-    reason: str
-    setting: str | None
 
 
 def fingerprint(settings: Settings, prefix: str) -> str:
@@ -32,34 +26,29 @@ def fingerprint(settings: Settings, prefix: str) -> str:
 def pause(conn: sqlite3.Connection, scope: str, reason: str, setting: str | None,
           print_: str = "") -> None:
     with write(conn):
-        conn.execute("INSERT INTO pauses (scope, reason, setting, fingerprint, created_at)"
-                     " VALUES (?,?,?,?,?) ON CONFLICT(scope) DO UPDATE SET reason = excluded.reason,"
-                     " setting = excluded.setting, fingerprint = excluded.fingerprint",
-                     (scope, reason, setting, print_, now_iso()))
+        stored.put(conn, Pause(scope, reason, setting), print_, now_iso())
 
 
 def active(conn: sqlite3.Connection, scope: str, print_: str = "") -> Pause | None:
     """The pause on ``scope``, unless its settings changed since (then it is lifted)."""
-    row = conn.execute("SELECT reason, setting, fingerprint FROM pauses WHERE scope = ?",
-                       (scope,)).fetchone()
-    if row is None:
+    found = stored.get(conn, scope)
+    if found is None:
         return None
-    if row["fingerprint"] != print_:
+    if found[1] != print_:
         lift(conn, scope)
         return None
-    return Pause(scope, row["reason"], row["setting"])
+    return found[0]
 
 
 def lift(conn: sqlite3.Connection, scope: str) -> None:
     with write(conn):
-        conn.execute("DELETE FROM pauses WHERE scope = ?", (scope,))
+        stored.delete(conn, scope)
 
 
 def lift_all(conn: sqlite3.Connection) -> int:
     with write(conn):
-        return conn.execute("DELETE FROM pauses").rowcount
+        return stored.delete_all(conn)
 
 
 def listed(conn: sqlite3.Connection) -> list[Pause]:
-    return [Pause(r["scope"], r["reason"], r["setting"])
-            for r in conn.execute("SELECT scope, reason, setting FROM pauses ORDER BY created_at")]
+    return stored.listed(conn)

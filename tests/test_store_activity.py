@@ -184,3 +184,32 @@ def test_pauses_by_scope(data_dir: Path) -> None:
         pauses.delete(conn, "no-provider")
         assert pauses.delete_all(conn) == 1
     assert pauses.listed(conn) == []
+
+
+def test_index_state_entries(data_dir: Path) -> None:
+    from recall_plugin.store import indexstate
+
+    conn = open_store(str(data_dir))
+    with write(conn):
+        for n, (session, project) in enumerate((("s1", "name:a"), ("s1", "name:b"), ("s2", "name:a"))):
+            conn.execute("INSERT INTO observations (session_id, project, type, title, created_at)"
+                         " VALUES (?, ?, 'discovery', ?, ?)",
+                         (session, project, f"t{n}", f"2026-11-0{n + 1}"))
+    assert indexstate.pending(conn, "obs", "observations", "created_at", "m1") == [1, 2, 3]
+    with write(conn):
+        indexstate.record(conn, [("obs", 1, "2026-11-01"), ("obs", 2, "old"), ("obs", 9, "x")],
+                          "m1", "2026-11-05T00:00:00Z")
+    assert indexstate.pending(conn, "obs", "observations", "created_at", "m1") == [2, 3]  # 2 is stale
+    assert indexstate.pending(conn, "obs", "observations", "created_at", "m2") == [1, 2, 3]
+    assert indexstate.gone(conn, "obs", "observations") == [9] and indexstate.count(conn) == 3
+    with write(conn):
+        indexstate.delete(conn, [("obs", 9)])
+        indexstate.record(conn, [("obs", 3, "2026-11-03")], "m1", "2026-11-05T00:00:00Z")
+        indexstate.drop_of_project(conn, "name:a", "s2")
+    assert indexstate.entries(conn) == {("obs", 1), ("obs", 2)}
+    with write(conn):
+        indexstate.drop_of_project(conn, "name:a")
+    assert indexstate.entries(conn) == {("obs", 2)}
+    with write(conn):
+        indexstate.clear(conn)
+    assert indexstate.count(conn) == 0

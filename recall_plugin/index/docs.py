@@ -15,10 +15,11 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
+from ..store import indexstate
 from . import IndexDoc
 
 KINDS = {"obs": "observation", "sum": "summary"}
-TABLES = {"obs": "observations", "sum": "summaries"}
+TABLES = indexstate.TABLES  # doc id prefix -> table
 VERSION_COLUMN = {"obs": "created_at", "sum": "updated_at"}
 OBSERVATION_COLUMNS = "id, session_id, project, type, title, subtitle, narrative, facts, created_at"
 SUMMARY_COLUMNS = ("id, session_id, project, request, investigated, learned, completed, next_steps,"

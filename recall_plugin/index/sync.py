@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import log
 from ..errors import IndexUnavailable
+from ..store import indexstate
 from ..store.barrier import held
 from ..store.db import write
 from . import Progress, VectorIndex, docs
@@ -27,56 +28,41 @@ if TYPE_CHECKING:
 
 CHUNK = 128  # rows embedded and recorded per step
 
-_PENDING = """
-SELECT t.id FROM {table} t LEFT JOIN index_state s ON s.kind = '{prefix}' AND s.row_id = t.id
-WHERE s.row_id IS NULL OR s.model_id != ? OR s.version != t.{version} ORDER BY t.id
-"""
-_GONE = """
-SELECT s.row_id FROM index_state s LEFT JOIN {table} t ON t.id = s.row_id
-WHERE s.kind = '{prefix}' AND t.id IS NULL
-"""
-
-
-def _sql(template: str, prefix: str) -> str:
-    return template.format(table=docs.TABLES[prefix], prefix=prefix, version=docs.VERSION_COLUMN[prefix])
-
 
 def pending_ids(conn: sqlite3.Connection, model_id: str) -> list[str]:
     """Doc ids whose row is not (or not currently) embedded with ``model_id``."""
-    return [docs.doc_id(prefix, row[0]) for prefix in docs.TABLES
-            for row in conn.execute(_sql(_PENDING, prefix), (model_id,))]
+    return [docs.doc_id(prefix, rowid) for prefix, table in docs.TABLES.items()
+            for rowid in indexstate.pending(conn, prefix, table, docs.VERSION_COLUMN[prefix], model_id)]
 
 
 def gone_ids(conn: sqlite3.Connection) -> list[str]:
     """Doc ids recorded as indexed whose SQLite row no longer exists."""
-    return [docs.doc_id(prefix, row[0]) for prefix in docs.TABLES
-            for row in conn.execute(_sql(_GONE, prefix))]
+    return [docs.doc_id(prefix, rowid) for prefix, table in docs.TABLES.items()
+            for rowid in indexstate.gone(conn, prefix, table)]
 
 
 def state_ids(conn: sqlite3.Connection) -> set[str]:
-    return {docs.doc_id(kind, rowid) for kind, rowid in conn.execute("SELECT kind, row_id FROM index_state")}
+    return {docs.doc_id(kind, rowid) for kind, rowid in indexstate.entries(conn)}
 
 
 def forget(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
     """Drop ``ids`` from index_state (they will be embedded again if their row exists)."""
     with write(conn):
-        conn.executemany("DELETE FROM index_state WHERE kind = ? AND row_id = ?",
-                         [docs.parse_id(doc) for doc in ids])
+        indexstate.delete(conn, [docs.parse_id(doc) for doc in ids])
 
 
 def record(conn: sqlite3.Connection, entries: Sequence[tuple[str, str]], model_id: str) -> None:
     """Mark ``(doc id, version)`` pairs as embedded with ``model_id``."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    rows = [(*docs.parse_id(doc), model_id, version, stamp) for doc, version in entries]
+    embedded = [(*docs.parse_id(doc), version) for doc, version in entries]
     with write(conn):
-        conn.executemany("INSERT OR REPLACE INTO index_state (kind, row_id, model_id, version, indexed_at)"
-                         " VALUES (?, ?, ?, ?, ?)", rows)
+        indexstate.record(conn, embedded, model_id, stamp)
 
 
 def reconcile(conn: sqlite3.Connection, index: VectorIndex) -> None:
     """When index and state disagree on how many docs there are, make each match the other:
     state entries the index lacks are forgotten, index entries without state are deleted."""
-    recorded = conn.execute("SELECT count(*) FROM index_state").fetchone()[0]
+    recorded = indexstate.count(conn)
     if index.count() == recorded:
         return
     present, known = index.ids(), state_ids(conn)
@@ -145,7 +131,7 @@ def _rebuild(conn: sqlite3.Connection, settings: Settings, progress: Progress | 
     index = open_chroma(settings, recreate=True)
     with held(conn):
         with write(conn):
-            conn.execute("DELETE FROM index_state")
+            indexstate.clear(conn)
         return embed_pending(conn, index, progress)
 
 

@@ -117,15 +117,15 @@ def adopt(conn: sqlite3.Connection, project_id: str, root: str) -> int:
     """Move the sessions recorded at ``root`` that migration 006 could not place (their
     folder was gone) from their ``name:`` project to ``project_id``, now that a session runs
     there again. Returns how many sessions moved."""
+    from . import indexstate  # not on the hooks' path (project_label)
+
     rows = conn.execute(
         "SELECT s.session_id, s.project FROM sessions s JOIN projects p ON p.id = s.project"
         " WHERE p.legacy = 1 AND s.project_root = ? AND s.project != ?",
         (root, project_id)).fetchall()
     tables = [t for t in project_tables(conn) if _has_column(conn, t, "session_id")]
     for session_id, old in rows:
-        for kind, table in (("obs", "observations"), ("sum", "summaries")):
-            conn.execute(f"DELETE FROM index_state WHERE kind = ? AND row_id IN (SELECT id FROM"
-                         f" {table} WHERE session_id = ? AND project = ?)", (kind, session_id, old))
+        indexstate.drop_of_project(conn, old, session_id)
         for table in tables:
             conn.execute(f"UPDATE {table} SET project = ? WHERE session_id = ? AND project = ?",
                          (project_id, session_id, old))
@@ -216,6 +216,8 @@ def _known(conn: sqlite3.Connection, project_id: str) -> bool:
 def join(conn: sqlite3.Connection, into: str, other: str) -> dict[str, int]:
     """Move all of ``other``'s memory into ``into`` and make ``other`` an alias of it.
     Runs in the caller's transaction; returns rows moved per table."""
+    from . import indexstate  # not on the hooks' path (project_label)
+
     into = canonical(conn, into)
     if other in aliases(conn):
         raise ValueError(f"{other} is already joined to {aliases(conn)[other]}")
@@ -224,9 +226,7 @@ def join(conn: sqlite3.Connection, into: str, other: str) -> dict[str, int]:
     for project_id in (into, other):
         if not _known(conn, project_id):
             raise ValueError(f"no project {project_id!r} (see `claude-recall projects`)")
-    for kind, table in (("obs", "observations"), ("sum", "summaries")):
-        conn.execute(f"DELETE FROM index_state WHERE kind = ? AND row_id IN"
-                     f" (SELECT id FROM {table} WHERE project = ?)", (kind, other))
+    indexstate.drop_of_project(conn, other)
     moved = {t: conn.execute(f"UPDATE {t} SET project = ? WHERE project = ?", (into, other)).rowcount
              for t in project_tables(conn)}
     stamp = now()
@@ -259,6 +259,8 @@ def migrate_legacy(conn: sqlite3.Connection) -> None:
     recorded path (imports, notes) go to the one id their name mapped to, or, when the name
     was shared by several repositories (or a folder is gone), to ``name:<name>``, listed by
     ``claude-recall projects`` for the user to join."""
+    from . import indexstate  # not on the hooks' path (project_label)
+
     sessions = conn.execute(
         "SELECT session_id, project, project_root, started_at FROM sessions").fetchall()
     targets: dict[tuple[str, str | None], str] = {}
@@ -289,4 +291,4 @@ def migrate_legacy(conn: sqlite3.Connection) -> None:
             conn.execute(f"UPDATE {table} SET project = ? WHERE project = ?", (new, old))
     conn.execute("UPDATE projects SET legacy = 1 WHERE id LIKE 'name:%'")
     conn.execute("DROP TABLE temp.project_map")
-    conn.execute("DELETE FROM index_state")  # metadata names the old project: embed again
+    indexstate.clear(conn)  # metadata names the old project: embed again

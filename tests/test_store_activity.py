@@ -122,6 +122,10 @@ def test_sessions_prompts_and_tombstones(data_dir: Path) -> None:
     assert sessions.prompt_number(conn, "s1", "unknown") == 1  # the session's latest
     assert sessions.prompt_number(conn, "nobody", None) is None
     assert sessions.prompt_exists(conn, "s1", "p1") and not sessions.prompt_exists(conn, "s1", "p2")
+    with write(conn):
+        sessions.insert_prompt(conn, "s9", "p7", 3, "name:demo", "imported", True, "2026-10-01T00:00:00Z")
+    row = conn.execute("SELECT prompt_number, text, private FROM prompts WHERE prompt_id = 'p7'").fetchone()
+    assert tuple(row) == (3, "imported", 1) and sessions.prompt_exists(conn, "s9", "p7")
     assert events.of_prompts(conn, [1]) == [1]
     assert sessions.all_ids(conn) == {"s1", "s9"} and sessions.known(conn, "s9")
     row = conn.execute("SELECT started_at, last_event_at, prompt_count FROM sessions"

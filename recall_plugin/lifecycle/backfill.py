@@ -34,6 +34,7 @@ from ..capture import hook
 from ..extract.runner import Extractor
 from ..queue import spool
 from ..queue.ingest import ingest
+from ..store import sessions
 from ..store.db import write
 
 Progress = Callable[[int, int, str], None]  # (sessions done, sessions in all, what happened)
@@ -276,7 +277,7 @@ def plan(data_dir: str, projects_dir: str | None = None,
     if os.path.exists(db_file):
         conn = connect(db_file, readonly=True)
         try:
-            known = {str(r[0]) for r in conn.execute("SELECT session_id FROM sessions")}
+            known = sessions.all_ids(conn)
         finally:
             conn.close()
     counts = dict.fromkeys(("found", "known", "empty", "malformed", "filtered"), 0)
@@ -339,8 +340,7 @@ def backfill(data_dir: str, projects_dir: str | None = None,
 def _one(extractor: Extractor, transcript: Transcript, conf: settings.Settings, queue_dir: str,
          counts: dict[str, int]) -> str:
     """Backfill one session; returns a few words on what happened."""
-    if extractor.conn.execute("SELECT 1 FROM sessions WHERE session_id = ?",
-                              (transcript.session_id,)).fetchone():
+    if sessions.known(extractor.conn, transcript.session_id):
         counts["known"] += 1
         return "already known, skipped"
     items, _ = payloads(transcript)  # malformed lines were counted by plan()

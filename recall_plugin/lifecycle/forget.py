@@ -36,6 +36,9 @@ from .. import log
 from ..capture.privacy import redact_secrets
 from ..index import VectorIndex
 from ..search import fts_query
+from ..store import calls
+from ..store import events as event_rows
+from ..store import sessions as session_rows
 from ..store.barrier import BarrierTimeout, held
 from ..store.db import write
 from . import ISO_DATE, drop_from_index, index_leftovers
@@ -139,10 +142,8 @@ def plan(conn: sqlite3.Connection, *, ids: Sequence[int | str] = (), query: str 
 def _whole_sessions(conn: sqlite3.Connection, session_id: str | None, project: str | None) -> tuple[str, ...]:
     """The sessions a session or project forget removes entirely."""
     if session_id:
-        return (session_id,) if not project or conn.execute(
-            "SELECT 1 FROM events WHERE session_id = ? AND project != ? UNION ALL SELECT 1 FROM"
-            " sessions WHERE session_id = ? AND project != ?", (session_id, project) * 2
-        ).fetchone() is None else ()
+        return (session_id,) if not project or not session_rows.in_other_project(
+            conn, session_id, project) else ()
     return tuple(sorted({r[0] for table in ("sessions", "events", "observations", "summaries")
                          for r in conn.execute(f"SELECT DISTINCT session_id FROM {table} WHERE project = ?",
                                                (project,))}))
@@ -186,10 +187,8 @@ def _rows(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[sq
 
 
 def _prompt_events(conn: sqlite3.Connection, prompts: Sequence[int]) -> list[int]:
-    return [int(r[0]) for r in _rows(conn, "SELECT e.id FROM events e JOIN prompts p ON"
-                                     " e.session_id = p.session_id AND e.kind = 'prompt' AND"
-                                     " p.prompt_id IN (e.prompt_id, e.event_key) WHERE p.id IN ({})",
-                                     prompts)]
+    return [i for start in range(0, len(prompts), CHUNK)
+            for i in event_rows.of_prompts(conn, prompts[start:start + CHUNK])]
 
 
 def _source_events(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int]) -> set[int]:
@@ -204,9 +203,7 @@ def _turns(conn: sqlite3.Connection, picked: dict[str, Sequence[int]], touched: 
     """Turns, in the sessions of the ``picked`` rows, that rendered or answered a ``touched`` event."""
     sessions = {r[0] for table, ids in picked.items()
                 for r in _rows(conn, f"SELECT DISTINCT session_id FROM {table} WHERE id IN ({{}})", ids)}
-    return sorted(int(r[0]) for session in sessions for r in conn.execute(
-        "SELECT id, event_ids FROM turns WHERE session_id = ?", (session,))
-        if touched.intersection(json.loads(r[1])))
+    return calls.turns_touching(conn, sorted(sessions), touched)
 
 
 def _items(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int],
@@ -261,9 +258,7 @@ def remove(conn: sqlite3.Connection, chosen: Plan) -> Plan:
     transaction (FTS follows through its triggers); tombstone forgotten sessions. Returns the
     plan of everything removed."""
     with write(conn):
-        conn.executemany("INSERT OR IGNORE INTO forgotten_sessions (session_id, forgotten_at)"
-                         " VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                         [(s,) for s in chosen.sessions])
+        session_rows.tombstone(conn, chosen.sessions)
         chosen = _with_late_rows(conn, chosen)
         for table in TABLES:
             list(_rows(conn, f"DELETE FROM {table} WHERE id IN ({{}})", chosen.rowids(table)))

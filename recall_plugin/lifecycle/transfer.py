@@ -40,6 +40,7 @@ from typing import TextIO
 from ..capture.privacy import scrub
 from ..errors import BadRecord
 from ..index import VectorIndex
+from ..store import sessions as session_rows
 from ..store.db import write
 from ..store.flags import observation_flag, summary_flag
 from ..vocab import OBSERVATION_TYPES
@@ -67,7 +68,6 @@ DUPLICATE_SQL = {
     "observation": "SELECT 1 FROM observations WHERE session_id = :session_id AND title = :title"
                    " AND created_at = :created_at",
     "summary": "SELECT 1 FROM summaries WHERE session_id = :session_id",
-    "prompt": "SELECT 1 FROM prompts WHERE session_id = :session_id AND prompt_id = :prompt_id",
 }
 
 
@@ -239,6 +239,8 @@ def _import_chunk(conn: sqlite3.Connection, chunk: list[tuple[int, str | bytes]]
 
 def _insert(conn: sqlite3.Connection, kind: str, fields: dict[str, object]) -> bool:
     """Store one record; False when it is already stored."""
+    if kind == "prompt":
+        return _insert_prompt(conn, fields)
     if conn.execute(DUPLICATE_SQL[kind], fields).fetchone():
         return False
     _register_session(conn, fields)
@@ -255,11 +257,19 @@ def _insert(conn: sqlite3.Connection, kind: str, fields: dict[str, object]) -> b
     return True
 
 
+def _insert_prompt(conn: sqlite3.Connection, fields: dict[str, object]) -> bool:
+    session, prompt_id = str(fields["session_id"]), str(fields["prompt_id"])
+    if session_rows.prompt_exists(conn, session, prompt_id):
+        return False
+    _register_session(conn, fields)
+    number = fields["prompt_number"]
+    session_rows.insert_prompt(conn, session, prompt_id, number if isinstance(number, int) else 0,
+                               str(fields["project"]), str(fields["text"]), bool(fields["private"]),
+                               str(fields["created_at"]))
+    return True
+
+
 def _register_session(conn: sqlite3.Connection, fields: dict[str, object]) -> None:
-    conn.execute(
-        "INSERT INTO sessions (session_id, project, started_at, last_event_at, prompt_count)"
-        " VALUES (:session_id, :project, :created_at, :created_at, :count)"
-        " ON CONFLICT(session_id) DO UPDATE SET started_at = min(started_at, excluded.started_at),"
-        " last_event_at = max(last_event_at, excluded.last_event_at),"
-        " prompt_count = max(prompt_count, excluded.prompt_count)",
-        {**fields, "count": fields.get("prompt_number") if "prompt_id" in fields else 0})
+    number = fields.get("prompt_number") if "prompt_id" in fields else 0
+    session_rows.register(conn, str(fields["session_id"]), str(fields["project"]),
+                          str(fields["created_at"]), number if isinstance(number, int) else 0)

@@ -89,6 +89,15 @@ def in_other_project(conn: sqlite3.Connection, session_id: str, project: str) ->
     ).fetchone() is not None
 
 
+def insert_prompt(conn: sqlite3.Connection, session_id: str, prompt_id: str, number: int,
+                  project: str, text: str, private: bool, created_at: str) -> None:
+    """Store an imported prompt (the caller checked it is not stored yet)."""
+    conn.execute(
+        "INSERT INTO prompts (session_id, prompt_id, prompt_number, project, text, private,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (session_id, prompt_id, number, project, text, private, created_at))
+
+
 def prompt_exists(conn: sqlite3.Connection, session_id: str, prompt_id: object) -> bool:
     return conn.execute("SELECT 1 FROM prompts WHERE session_id = ? AND prompt_id = ?",
                         (session_id, prompt_id)).fetchone() is not None

@@ -1,12 +1,13 @@
 """Move spooled events into the store's ``events`` table, exactly once each.
 
-A claimed segment is read line by line inside one write transaction. ``INSERT OR IGNORE`` on
-the natural key makes a replayed payload, a duplicated line or a re-read segment (after a
-crash between commit and delete) harmless. A line that is not a valid event is never
-dropped: it is copied to ``queue/corrupt.jsonl`` with its reason and logged. Ingestion also
-keeps ``sessions`` and ``prompts`` current. Events of a session the user forgot
-(``forgotten_sessions``) are dropped, counted as ``forgotten``: queued work never brings a
-forgotten session back.
+A claimed segment is read line by line inside one write transaction; each valid line becomes
+a typed ``SpoolEvent`` (``store.rows``), stored through ``store.events`` and
+``store.sessions``. ``INSERT OR IGNORE`` on the natural key makes a replayed payload, a
+duplicated line or a re-read segment (after a crash between commit and delete) harmless. A
+line that is not a valid event is never dropped: it is copied to ``queue/corrupt.jsonl``
+with its reason and logged. Ingestion also keeps ``sessions`` and ``prompts`` current.
+Events of a session the user forgot (``forgotten_sessions``) are dropped, counted as
+``forgotten``: queued work never brings a forgotten session back.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from helpers.store import db
 
 from recall_plugin import settings
 from recall_plugin.extract.runner import Extractor
-from recall_plugin.lifecycle import open_vector_index
+from recall_plugin.index import open_for_search
 
 X = "f0f0f000-0000-4000-8000-00000000000a"
 Y = "f0f0f000-0000-4000-8000-00000000000b"
@@ -63,7 +63,7 @@ def test_forget_during_a_provider_call_wins(data_dir: Path, tmp_path: Path, inde
     project = tmp_path / "repo"
     (project / "src").mkdir(parents=True)
     configure(data_dir, INDEX_MODE=index_mode)
-    index, why = open_vector_index(settings.load(str(data_dir)))
+    index, why = open_for_search(settings.load(str(data_dir)))
     if index_mode == "local" and index is None:
         pytest.skip(f"no real vector index here: {why}")
     model = GatedModel()
@@ -99,7 +99,7 @@ def test_forget_during_a_provider_call_wins(data_dir: Path, tmp_path: Path, inde
     assert conn.execute("SELECT count(*) FROM observations WHERE session_id = ?", (Y,)).fetchone()[0] == 1
     assert conn.execute("SELECT session_id FROM forgotten_sessions").fetchall()[0][0] == X
     if index is not None:
-        index, _ = open_vector_index(settings.load(str(data_dir)))
+        index, _ = open_for_search(settings.load(str(data_dir)))
         assert index is not None
         expected = {f"obs:{r[0]}" for r in conn.execute("SELECT id FROM observations")} | {
             f"sum:{r[0]}" for r in conn.execute("SELECT id FROM summaries")}

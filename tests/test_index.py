@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers.hooks import log_text
 
 from recall_plugin import settings
 from recall_plugin.cli import main
@@ -28,6 +29,7 @@ from recall_plugin.index import (
     docs,
     embed,
     index_status,
+    open_for_search,
     open_index,
     reindex,
     sync_index,
@@ -235,6 +237,19 @@ def test_off_mode(data_dir: Path, conn: sqlite3.Connection, monkeypatch: pytest.
         open_index(conf)
     assert caught.value.kind == "off"
     assert index_status(conf, conn).startswith("off: ")
+
+
+def test_open_for_search_says_why_there_is_no_index_and_logs_it_once(
+        data_dir: Path, conf: settings.Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    index, problem = open_for_search(conf, "test: search without vectors")
+    assert index is not None and problem is None and index.model_id == embed.load().model_id
+    monkeypatch.setenv("CLAUDE_RECALL_INDEX_MODE", "off")
+    off = settings.load(str(data_dir))
+    index, problem = open_for_search(off, "test: search without vectors")
+    assert index is None and isinstance(problem, IndexUnavailable) and problem.kind == "off"
+    assert log_text(data_dir).count(f"test: search without vectors: {problem}") == 1
+    assert open_for_search(off, note="")[0] is None
+    assert log_text(data_dir).count("search without vectors") == 1  # a silent opener logs nothing
 
 
 def test_model_mismatch_needs_reindex(conf: settings.Settings, conn: sqlite3.Connection,

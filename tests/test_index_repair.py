@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recall_plugin import settings
-from recall_plugin.lifecycle import open_vector_index
+from recall_plugin.index import open_for_search
 from recall_plugin.store.db import open_store, write
 
 GARBAGE = bytes(range(256)) * 64
@@ -26,7 +26,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def stored(data_dir: Path) -> Path:
-    index, why = open_vector_index(settings.load(str(data_dir)))
+    index, why = open_for_search(settings.load(str(data_dir)))
     if index is None:
         pytest.skip(f"no real vector index here: {why}")
     conn = open_store(str(data_dir))

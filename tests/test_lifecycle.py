@@ -16,9 +16,8 @@ from extract_support import FakeModel, use_openrouter
 from helpers.hooks import ROOT, log_text
 
 from recall_plugin import settings
-from recall_plugin.index import IndexDoc, VectorHit
+from recall_plugin.index import IndexDoc, VectorHit, open_for_search
 from recall_plugin.index.sync import sync
-from recall_plugin.lifecycle import open_vector_index
 from recall_plugin.lifecycle.forget import forget, plan
 from recall_plugin.lifecycle.notes import save_memory
 from recall_plugin.lifecycle.transfer import import_lines
@@ -247,7 +246,7 @@ def test_cli_forget_asks_refuses_and_then_removes(planted: tuple[sqlite3.Connect
 
 
 def test_forget_with_the_real_vector_index(data_dir: Path) -> None:
-    index, why = open_vector_index(settings.load(str(data_dir)))
+    index, why = open_for_search(settings.load(str(data_dir)))
     if index is None:
         pytest.skip(f"no real vector index here: {why}")
     conn = open_store(str(data_dir))
@@ -307,7 +306,7 @@ def test_export_import_export_round_trips(planted: tuple[sqlite3.Connection, Fak
     assert imported.stdout.strip() == "imported 9, skipped 0 duplicates, rejected 0 lines"
     assert cli("export", "--output", str(second), env=fresh).returncode == 0
     assert without_ids(second) == records
-    index, _ = open_vector_index(settings.load(fresh["CLAUDE_RECALL_DATA_DIR"]))
+    index, _ = open_for_search(settings.load(fresh["CLAUDE_RECALL_DATA_DIR"]))
     if index is not None:  # imported rows were embedded by the real index's sync
         assert sum(1 for doc in index.ids() if doc.startswith("obs:")) == 5
     only = cli("export", "--project", "beta")

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from .. import paths, settings
 from ..errors import ExtractorBusy, RecallError
+from ..index import open_for_search
 from ..lifecycle import forget as forgetting
-from ..lifecycle import open_vector_index, transfer
+from ..lifecycle import transfer
 from ..queue.ingest import ingest
 from ..store import db, projects
 from .recall import _date, _positive
@@ -106,7 +107,7 @@ def run_forget(args: argparse.Namespace) -> int:
         print(describe(chosen))
         if args.dry_run or not _confirmed(args.yes):
             return 0 if args.dry_run else 1
-        index, why = open_vector_index(conf)
+        index, why = open_for_search(conf, note="")
         if index is None:
             _say(f"vector index not used ({why}): removing from SQLite and full-text search only")
         report = forgetting.execute(conn, chosen, reason=args.reason, index=index)
@@ -180,7 +181,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     with _store() as (conf, conn):
-        index, why = open_vector_index(conf)
+        index, why = open_for_search(conf, note="")
         try:
             with _input(args.file) as lines:
                 report = transfer.import_lines(conn, lines, index)

@@ -7,9 +7,9 @@ import json
 import os
 import sqlite3
 
-from .. import log, paths, settings
+from .. import paths, settings
 from ..errors import RecallError
-from ..index import VectorIndex
+from ..index import open_for_search
 from ..search import Filters, Hit, search
 from ..store import projects
 from ..store.db import open_store
@@ -68,17 +68,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def open_vector_index(conf: settings.Settings) -> VectorIndex | None:
-    """The vector index when one is usable; search falls back to FTS5 alone otherwise."""
-    from ..index import open_index
-
-    try:
-        return open_index(conf)
-    except Exception as exc:  # missing model, server down, mismatch: FTS still answers
-        log.info(f"search without vectors: {exc}")
-        return None
-
-
 def run_search(args: argparse.Namespace) -> int:
     conf = settings.load()
     query = " ".join(args.query)
@@ -91,7 +80,7 @@ def run_search(args: argparse.Namespace) -> int:
             filters = Filters(project_arg(conn, args.project), tuple(args.type), args.since,
                               args.until, args.file, args.concept)
             hits = search(conn, query, filters, args.limit,
-                          open_vector_index(conf) if query else None)
+                          open_for_search(conf)[0] if query else None)
             labels = {h.project: project_label(conn, h.project) for h in hits}
         finally:
             conn.close()

@@ -238,13 +238,15 @@ class Extractor:
     def _sync_index(self) -> None:
         """Embed what this batch stored. The index is optional: without one, search runs on
         FTS5 and ``sync`` back-fills these rows once an index is usable again."""
-        from ..index import open_index
+        from ..index import open_for_search
         from ..index.sync import sync
 
         self.unsynced = 0
         try:
             if self.index is None and not self.index_failed:
-                self.index = open_index(settings.load(self.data_dir))
+                self.index, problem = open_for_search(settings.load(self.data_dir), note="")
+                if problem is not None:
+                    raise problem
             if self.index is not None:
                 sync(self.conn, self.index)
         except Exception as exc:  # IndexUnavailable or a failing index: never lose a batch over it

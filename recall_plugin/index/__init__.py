@@ -5,7 +5,8 @@ metadata), ``embed`` computes embeddings with a bundled ONNX sentence model (sha
 never downloaded), ``chroma`` keeps them in a collection (local folder, a Chroma server, or
 Chroma Cloud) that records the model id, and ``sync`` back-fills what is missing and removes
 what SQLite no longer has. Everything here is optional at run time: without a usable model or
-Chroma, ``open_index`` raises ``IndexUnavailable`` and search runs on FTS5 alone.
+Chroma, ``open_index`` raises ``IndexUnavailable``; ``open_for_search``, the opener every caller
+uses, then says why and search runs on FTS5 alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from .. import log
+from ..errors import IndexUnavailable
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -52,6 +56,24 @@ def open_index(settings: Settings) -> VectorIndex:
     from . import chroma
 
     return chroma.open_chroma(settings)
+
+
+def open_for_search(settings: Settings, note: str = "search without vectors"
+                    ) -> tuple[VectorIndex | None, IndexUnavailable | None]:
+    """``(index, None)``, or ``(None, why)`` when no index can be used now and search runs on
+    FTS5 alone. Any failure counts (off, no model, Chroma down, mismatch, a broken vector
+    stack): one that is not an ``IndexUnavailable`` comes back as one naming its type. The
+    reason is logged here, once, as "<note>: <why>" (info; nothing when ``note`` is "")."""
+    try:
+        return open_index(settings), None
+    except IndexUnavailable as exc:
+        problem = exc
+    except Exception as exc:  # a failing import or client: FTS still answers
+        problem = IndexUnavailable(f"{type(exc).__name__}: {exc}")
+        problem.__cause__ = exc
+    if note:
+        log.info(f"{note}: {problem}", settings.data_dir)
+    return None, problem
 
 
 def sync_index(conn: sqlite3.Connection, settings: Settings,

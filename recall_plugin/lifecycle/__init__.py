@@ -6,7 +6,7 @@
 * ``transfer``: export and import observations, summaries and prompts as JSONL.
 * ``backfill``: build memory from existing Claude Code transcripts.
 
-The vector index is optional: ``open_vector_index`` says why there is none, and the work is
+The vector index is optional: ``index.open_for_search`` says why there is none, and the work is
 then done on SQLite (and FTS) alone; the index catches up at its next sync.
 """
 
@@ -17,19 +17,9 @@ import sqlite3
 from collections.abc import Sequence
 
 from .. import log
-from ..errors import IndexUnavailable
-from ..index import VectorIndex, open_index
-from ..settings import Settings
+from ..index import VectorIndex
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how every stored time begins
-
-
-def open_vector_index(conf: Settings) -> tuple[VectorIndex | None, str]:
-    """The configured vector index, or (None, why there is none)."""
-    try:
-        return open_index(conf), ""
-    except IndexUnavailable as exc:
-        return None, str(exc)
 
 
 def update_index(conn: sqlite3.Connection, index: VectorIndex, what: str) -> str:

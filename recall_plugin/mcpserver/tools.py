@@ -94,12 +94,9 @@ class Vectors:
                 if find_spec("chromadb") is None:
                     log.info("mcp: no vector stack importable (yet): search runs on FTS5")
                     return None
-                try:
-                    from ..index import open_index
+                from ..index import open_for_search
 
-                    self.index = open_index(conf)
-                except Exception as exc:  # no model, no Chroma, mismatch: FTS still answers
-                    log.info(f"mcp: no vector index: {type(exc).__name__}: {exc}")
+                self.index, _ = open_for_search(conf, "mcp: no vector index")  # FTS still answers
             return self.index
 
 

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from starlette.responses import Response
 
-from .. import log, paths, settings
-from ..index import VectorIndex, open_index
+from .. import paths, settings
+from ..index import VectorIndex, open_for_search
 from ..store import db
 
 INDEX_RETRY_S = 60.0
@@ -63,11 +63,8 @@ class Viewer:
             if key != self._index_key:
                 self._index, self._index_key, self._index_retry_at = None, key, 0.0
             if self._index is None and time.monotonic() >= self._index_retry_at:
-                try:
-                    self._index = open_index(conf)
-                except Exception as exc:  # off, no model, no Chroma, mismatch: FTS still answers
-                    log.info(f"viewer: search without vectors: {type(exc).__name__}: {exc}",
-                             self.data_dir)
+                self._index, _ = open_for_search(conf, "viewer: search without vectors")
+                if self._index is None:  # off, no model, no Chroma, mismatch: FTS still answers
                     self._index_retry_at = time.monotonic() + INDEX_RETRY_S
             return self._index
 

@@ -9,12 +9,11 @@ Standard library only (``logging`` alone costs ~11 ms to import on the hook hot 
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
 
-from . import paths
+from . import locks, paths
 
 MAX_BYTES = 1_000_000
 KEEP = 3
@@ -76,7 +75,7 @@ def _append(path: str, data: bytes) -> None:
 
 
 def _rotate(path: str, fd: int) -> None:
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    locks.lock(fd)
     try:
         if os.stat(path).st_ino != os.fstat(fd).st_ino:
             return  # somebody rotated it while we waited
@@ -86,4 +85,4 @@ def _rotate(path: str, fd: int) -> None:
                 os.replace(older, f"{path}.{n + 1}")
         os.replace(path, f"{path}.1")
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        locks.unlock(fd)

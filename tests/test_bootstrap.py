@@ -123,8 +123,8 @@ def test_a_failed_build_backs_off_and_says_so(tmp_path: Path, data_dir: Path) ->
 
 # -- what the user is told while the environment is not ready ----------------------------------
 def test_describe_and_notice_follow_the_build(tmp_path: Path) -> None:
+    from recall_plugin.locks import held_elsewhere
     from recall_plugin.runtime import bootstrap
-    from recall_plugin.runtime.spawn import locked
 
     root = small_plugin(tmp_path / "plugin", "9.9.4")
     pdata = tmp_path / "plugin-data"
@@ -136,7 +136,7 @@ def test_describe_and_notice_follow_the_build(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        assert locked(str(pdata / "bootstrap.lock"))
+        assert held_elsewhere(str(pdata / "bootstrap.lock"))
         state, line = bootstrap.describe(str(root), str(pdata))
         assert state == "building" and "bootstrap.log" in line
         assert bootstrap.ensure(str(root), str(pdata)) == "building"

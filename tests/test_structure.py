@@ -1,7 +1,7 @@
 """The package's shape: every import points down the data flow (or sideways within a package),
 and no module grows past the size one reader can hold.
 
-Layers, bottom up (README, "Architecture"): the ground floor (errors, paths, log, settings,
+Layers, bottom up (README, "Architecture"): the ground floor (errors, paths, locks, log, settings,
 fastjson, directives, identity, vocabularies) < runtime < store < queue < providers < index <
 search < context < capture (the hook entry) < extract < lifecycle < surfaces (cli, mcpserver,
 viewer, doctor). Every import counts: module level, inside functions (lazy) and under TYPE_CHECKING.
@@ -16,8 +16,8 @@ from helpers.hooks import ROOT
 
 PACKAGE = ROOT / "recall_plugin"
 ORDER = (
-    ("", "errors", "paths", "log", "settings", "fastjson", "directives", "identity", "ftsquery", "sqldriver",
-     "querydates", "vocab", "records"),
+    ("", "errors", "paths", "locks", "log", "settings", "fastjson", "directives", "identity",
+     "ftsquery", "sqldriver", "querydates", "vocab", "records"),
     ("runtime",), ("store",), ("queue",), ("providers",), ("index",), ("search",), ("context",),
     ("capture",), ("extract",), ("lifecycle",), ("cli", "mcpserver", "viewer", "doctor", "__main__"),
 )

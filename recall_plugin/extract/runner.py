@@ -17,14 +17,13 @@ stored in the form it is sent, so every request extends the previous one byte fo
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .. import log, paths, settings
+from .. import locks, log, paths, settings
 from ..capture.privacy import scrub
 from ..errors import (
     ContextOverflowError,
@@ -76,11 +75,11 @@ class Outcome:
 def take_lock(data_dir: str, wait: bool) -> int:
     paths.ensure_dir(data_dir)
     fd = os.open(paths.extractor_lock(data_dir), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
+    if wait:
+        locks.lock(fd)
+    elif not locks.try_lock(fd):
         os.close(fd)
-        raise ExtractorBusy from None
+        raise ExtractorBusy
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd

@@ -11,7 +11,7 @@ import os
 import sqlite3
 
 from .. import paths
-from ..runtime.spawn import locked
+from ..locks import held_elsewhere
 from ..store import events
 from ..store.db import connect, open_store
 from .work import reset_stale as reset
@@ -20,7 +20,7 @@ from .work import reset_stale as reset
 def lock_holder(root: str) -> int | None:
     """The pid written in extractor.lock when that process still holds it, else None."""
     path = paths.extractor_lock(root)
-    if not os.path.exists(path) or not locked(path):
+    if not os.path.exists(path) or not held_elsewhere(path):
         return None
     try:
         with open(path, encoding="utf-8") as handle:
@@ -32,7 +32,7 @@ def lock_holder(root: str) -> int | None:
 def stale_lock_pid(root: str) -> int | None:
     """The pid a lock file names when nobody holds the lock and that process is gone."""
     path = paths.extractor_lock(root)
-    if not os.path.exists(path) or locked(path):
+    if not os.path.exists(path) or held_elsewhere(path):
         return None
     try:
         with open(path, encoding="utf-8") as handle:
@@ -54,7 +54,7 @@ def _alive(pid: int) -> bool:
 
 def stale_processing(root: str) -> int:
     """Events left ``processing`` although no extractor runs (it died mid-batch)."""
-    if not os.path.exists(paths.db_file(root)) or locked(paths.extractor_lock(root)):
+    if not os.path.exists(paths.db_file(root)) or held_elsewhere(paths.extractor_lock(root)):
         return 0
     conn = connect(paths.db_file(root), readonly=True)
     try:

@@ -18,11 +18,10 @@ the ingester reads like any other. Nothing is lost and Claude Code is not held u
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 
-from .. import paths
+from .. import locks, paths
 
 TYPE_CHECKING = False  # collections.abc costs ~2 ms on the hook hot path
 if TYPE_CHECKING:
@@ -32,6 +31,7 @@ SPOOL_NAME = "spool.jsonl"
 SEGMENT_PREFIX = "segment-"
 MAX_REOPEN = 20
 LOCK_WAIT_S = 0.5
+LOCK_POLL_S = (0.0002, 0.005)  # first and longest pause: writers hold the lock well under 1 ms
 
 
 def spool_path(queue_dir: str) -> str:
@@ -45,7 +45,7 @@ def append(queue_dir: str, line: bytes, wait: float = LOCK_WAIT_S) -> None:
     for _ in range(MAX_REOPEN):
         fd = _open_for_append(queue_dir, path)
         try:
-            if not _lock(fd, deadline):
+            if not locks.lock_by(fd, deadline, pause=LOCK_POLL_S[0], max_pause=LOCK_POLL_S[1]):
                 break
             if _still_current(fd, path):
                 _write_line(fd, line)
@@ -53,20 +53,6 @@ def append(queue_dir: str, line: bytes, wait: float = LOCK_WAIT_S) -> None:
         finally:
             os.close(fd)  # closing releases the lock
     write_segment(queue_dir, line + b"\n")
-
-
-def _lock(fd: int, deadline: float) -> bool:
-    """Take the exclusive lock, polling briefly (writers hold it for well under 1 ms)."""
-    pause = 0.0002
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, 0.005)
 
 
 def write_segment(queue_dir: str, data: bytes) -> str:
@@ -115,7 +101,7 @@ def claim(queue_dir: str) -> list[str]:
     except FileNotFoundError:
         return segments(queue_dir)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        locks.lock(fd)
         if _still_current(fd, path) and os.fstat(fd).st_size > 0:
             target = os.path.join(queue_dir, f"{SEGMENT_PREFIX}{time.time_ns():020d}.jsonl")
             os.rename(path, target)

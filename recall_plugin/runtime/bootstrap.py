@@ -11,14 +11,14 @@ points the ``venv`` symlink at it, so hooks switch to it only when it is complet
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
 import zlib
 
 from .. import fastjson, log
-from .spawn import locked, spawn_detached
+from ..locks import held_elsewhere, try_lock
+from .spawn import spawn_detached
 
 TYPE_CHECKING = False  # typing costs import time; SessionStart imports this module
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def ensure(plugin_root: str, plugin_data: str) -> str:
     failed = os.path.join(plugin_data, "bootstrap.failed")
     if os.path.exists(failed) and time.time() - os.path.getmtime(failed) < RETRY_AFTER_FAILURE_S:
         return "backoff"
-    if locked(os.path.join(plugin_data, "bootstrap.lock")):
+    if held_elsewhere(os.path.join(plugin_data, "bootstrap.lock")):
         return "building"
     launcher = os.path.join(plugin_root, "hooks", "launch.py")
     spawn_detached([sys.executable, "-S", "-E", launcher, "_bootstrap"],
@@ -92,7 +92,7 @@ def describe(plugin_root: str, plugin_data: str) -> tuple[str, str]:
     """The environment's state and a line for ``doctor``: ready, building, failed, missing."""
     venv = venv_link(plugin_data)
     failed = os.path.join(plugin_data, "bootstrap.failed")
-    if locked(os.path.join(plugin_data, "bootstrap.lock")):
+    if held_elsewhere(os.path.join(plugin_data, "bootstrap.lock")):
         return "building", f"being built now (log: {os.path.join(plugin_data, 'bootstrap.log')})"
     if is_ready(plugin_root, plugin_data):
         return "ready", f"{os.path.realpath(venv)} is ready"
@@ -114,9 +114,8 @@ def build(plugin_root: str, plugin_data: str, after: Callable[[], None] | None =
     built it, runs ``after``: the launcher passes ``queue.wake_extractor``, so a session that
     ended during the build becomes memory now."""
     lock_fd = os.open(os.path.join(plugin_data, "bootstrap.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not try_lock(lock_fd):
+        os.close(lock_fd)
         return 0  # another builder is at it
     try:
         if is_ready(plugin_root, plugin_data):

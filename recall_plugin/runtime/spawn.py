@@ -9,9 +9,10 @@ it is re-parented to init.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
+
+from ..locks import held_elsewhere
 
 TYPE_CHECKING = False  # collections.abc costs ~2 ms on the hook hot path
 if TYPE_CHECKING:
@@ -31,21 +32,6 @@ def spawn_detached(argv: list[str], output: str | None = None,
                           file_actions=actions, setsid=True)
 
 
-def locked(path: str) -> bool:
-    """True when another process holds an exclusive lock on ``path``."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def extractor_python() -> str | None:
     """The interpreter that has the extractor's dependencies, or None while it is being built."""
     plugin_data = os.environ.get("CLAUDE_PLUGIN_DATA")
@@ -57,7 +43,7 @@ def extractor_python() -> str | None:
 
 def start_extractor(data_dir: str, lock_path: str, output: str) -> str:
     """Start the background extractor unless one runs; returns what happened."""
-    if locked(lock_path):
+    if held_elsewhere(lock_path):
         return "running"
     python = extractor_python()
     if python is None:

@@ -11,13 +11,12 @@ transaction checks that its events still exist (``extract.results``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
 import time
 from collections.abc import Iterator
 
-from .. import paths
+from .. import locks, paths
 
 LOCK_NAME = "forget.lock"
 WAIT_S = 120.0
@@ -43,17 +42,9 @@ def held(conn: sqlite3.Connection, *, exclusive: bool = False, wait_s: float = W
         return
     fd = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT, paths.FILE_MODE)
     try:
-        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, mode)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    where = os.path.join(folder, LOCK_NAME)
-                    raise BarrierTimeout(f"{where} held for over {wait_s:.0f} s") from None
-                time.sleep(POLL_S)
+        if not locks.lock_by(fd, time.monotonic() + wait_s, shared=not exclusive, pause=POLL_S):
+            where = os.path.join(folder, LOCK_NAME)
+            raise BarrierTimeout(f"{where} held for over {wait_s:.0f} s")
         yield
     finally:
         os.close(fd)  # releases the lock

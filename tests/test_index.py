@@ -22,7 +22,7 @@ from helpers.hooks import log_text
 
 from recall_plugin import settings
 from recall_plugin.cli import main
-from recall_plugin.cli.reindex import Progress
+from recall_plugin.cli.progress import Progress
 from recall_plugin.errors import IndexUnavailable
 from recall_plugin.index import (
     IndexDoc,
@@ -307,7 +307,7 @@ def test_sync_backfills_rows_stored_while_unavailable_and_removes_deleted(
     index = open_index(conf)
     assert index_status(conf, conn).startswith("behind: 3 row(s) not yet indexed")
     seen: list[tuple[int, int]] = []
-    assert sync(conn, index, lambda done, total: seen.append((done, total))) == (3, 0)
+    assert sync(conn, index, lambda done, total, what: seen.append((done, total))) == (3, 0)
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert index.ids() == {"obs:1", "obs:2", f"sum:{summary}"}
     assert sync(conn, index) == (0, 0)  # nothing to do
@@ -352,7 +352,7 @@ def test_reindex_command_rebuilds_with_plain_progress(conf: settings.Settings, c
 
 def test_progress_bar_on_a_terminal() -> None:
     out = io.StringIO()
-    bar = Progress(out, tty=True)
+    bar = Progress(out, tty=True, label="reindex", unit="docs")
     bar(0, 4)
     bar(4, 4)
     assert "\rreindex [" + "." * 30 + "] 0/4" in out.getvalue()

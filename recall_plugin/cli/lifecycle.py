@@ -17,6 +17,7 @@ from ..lifecycle import forget as forgetting
 from ..lifecycle import transfer
 from ..queue.ingest import ingest
 from ..store import db, projects
+from .progress import Progress
 from .recall import _date, _positive
 from .text import open_readable, plural
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from ..lifecycle.backfill import Selection
 
 SHOWN_ITEMS = 20
-BAR_WIDTH = 30
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -224,7 +224,7 @@ def run_backfill(args: argparse.Namespace) -> int:
         _say(f"an extractor is already running for {root}; waiting for it")
         lock = take_lock(root, wait=True)
     try:
-        report = backfill(root, projects, _bar if sys.stdout.isatty() else _plain, selection)
+        report = backfill(root, projects, Progress(sys.stdout, sys.stdout.isatty(), "backfill"), selection)
     finally:
         release_lock(lock)
     if not report.found:
@@ -253,14 +253,3 @@ def _dry_run(root: str, projects: str, selection: Selection) -> int:
           f"{counts['known']} already known, {counts['empty']} empty, "
           f"{counts['filtered']} not selected")
     return 0
-
-
-def _bar(done: int, total: int, what: str) -> None:
-    filled = BAR_WIDTH * done // max(total, 1)
-    end = "\n" if done == total else ""
-    print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} {what[:40]:<40}",
-          end=end, flush=True)
-
-
-def _plain(done: int, total: int, what: str) -> None:
-    print(f"backfill {done}/{total}: {what}", flush=True)

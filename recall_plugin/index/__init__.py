@@ -22,7 +22,7 @@ from ..errors import IndexUnavailable
 if TYPE_CHECKING:
     from ..settings import Settings
 
-Progress = Callable[[int, int], None]  # (done, total)
+Progress = Callable[[int, int, str], None]  # (done, total, what the last step did: may be "")
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def embed_pending(conn: sqlite3.Connection, index: VectorIndex, progress: Progre
     todo = pending_ids(conn, index.model_id)
     added = 0
     if progress:
-        progress(0, len(todo))
+        progress(0, len(todo), "")
     for start in range(0, len(todo), CHUNK):
         chunk = [docs.parse_id(doc) for doc in todo[start:start + CHUNK]]
         loaded = [pair for prefix in docs.TABLES
@@ -92,7 +92,7 @@ def embed_pending(conn: sqlite3.Connection, index: VectorIndex, progress: Progre
         record(conn, [(doc.id, version) for doc, version in loaded], index.model_id)
         added += len(loaded)
         if progress:
-            progress(min(start + CHUNK, len(todo)), len(todo))
+            progress(min(start + CHUNK, len(todo)), len(todo), "")
     return added
 
 

@@ -26,18 +26,18 @@ import glob
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .. import fastjson, paths, settings
 from ..capture import hook
 from ..extract.runner import Extractor
+from ..index import Progress
 from ..queue import spool
 from ..queue.ingest import ingest
 from ..store import sessions
 from ..store.db import write
 
-Progress = Callable[[int, int, str], None]  # (sessions done, sessions in all, what happened)
 Payload = dict[str, object]
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from . import locks, paths
+from .vocab import utc_stamp
 
 MAX_BYTES = 1_000_000
 KEEP = 3
@@ -51,7 +51,7 @@ def write(level: str, msg: str, root: str | None = None) -> None:
     """Append one line; never raises."""
     if LEVELS.get(level, 20) < int(_state["level"]):
         return
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamp = utc_stamp()
     text = " ".join(str(msg).split("\n"))[:4000]
     line = f"{stamp} {level.upper():7} [{_state['component']} pid={os.getpid()}] {text}\n"
     try:

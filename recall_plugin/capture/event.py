@@ -9,10 +9,10 @@ a digest of the payload for the rest (so a replayed payload is stored once).
 from __future__ import annotations
 
 import os
-import time
 import zlib
 
 from .. import fastjson
+from ..vocab import utc_stamp_ms
 from . import formats, privacy
 from .project import Project
 
@@ -60,8 +60,7 @@ KINDS = {
 
 
 def now_iso() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    return utc_stamp_ms()
 
 
 def digest(payload: dict[str, object]) -> str:

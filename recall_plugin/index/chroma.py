@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import IndexUnavailable
+from ..vocab import utc_file_stamp
 from . import IndexDoc, VectorHit
 from .client import _LOCALS, chroma_dir, connect, local, location
 from .embed import Embedder, load
@@ -194,7 +194,7 @@ def move_aside(settings: Settings) -> str:
     _forget_chroma_system(path)
     if not os.path.lexists(path):
         return ""
-    moved = f"{path}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    moved = f"{path}.corrupt-{utc_file_stamp()}"
     suffix = 0
     while os.path.lexists(moved + (f".{suffix}" if suffix else "")):
         suffix += 1

@@ -9,13 +9,12 @@ created_ts (epoch seconds, for range filters). Each document comes with its row'
 
 from __future__ import annotations
 
-import calendar
 import json
 import sqlite3
-import time
 from collections.abc import Sequence
 
 from ..store import indexstate
+from ..vocab import utc_epoch
 from . import IndexDoc
 
 KINDS = {"obs": "observation", "sum": "summary"}
@@ -41,13 +40,7 @@ def parse_id(value: str) -> tuple[str, int]:
 
 def epoch(stamp: str) -> int:
     """Epoch seconds of an ISO UTC timestamp ("2025-01-02T03:04:05.678Z" or a date); 0 if bad."""
-    text = stamp.strip()
-    for size, pattern in ((19, "%Y-%m-%dT%H:%M:%S"), (10, "%Y-%m-%d")):
-        try:
-            return calendar.timegm(time.strptime(text[:size].replace(" ", "T"), pattern))
-        except ValueError:
-            continue
-    return 0
+    return utc_epoch(stamp)
 
 
 def _facts(raw: str) -> list[str]:

@@ -12,7 +12,6 @@ the index's own ids. ``rebuild`` drops the collection and embeds everything agai
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from ..errors import IndexUnavailable
 from ..store import indexstate
 from ..store.barrier import held
 from ..store.db import write
+from ..vocab import utc_stamp
 from . import Progress, VectorIndex, docs
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def forget(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
 
 def record(conn: sqlite3.Connection, entries: Sequence[tuple[str, str]], model_id: str) -> None:
     """Mark ``(doc id, version)`` pairs as embedded with ``model_id``."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamp = utc_stamp()
     embedded = [(*docs.parse_id(doc), version) for doc, version in entries]
     with write(conn):
         indexstate.record(conn, embedded, model_id, stamp)

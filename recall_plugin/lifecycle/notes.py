@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Sequence
 
 from ..capture.privacy import scrub
@@ -18,7 +17,7 @@ from ..extract.work import now_iso
 from ..index import VectorIndex
 from ..store.db import write
 from ..store.flags import observation_flag
-from ..vocab import OBSERVATION_TYPES
+from ..vocab import OBSERVATION_TYPES, utc_day
 from . import update_index
 
 
@@ -46,7 +45,7 @@ def save_memory(conn: sqlite3.Connection, *, title: str, text: str, project: str
                 session_id: str | None = None, index: VectorIndex | None = None) -> int:
     """Store one note as an observation; index it when ``index`` is given. Returns its id."""
     _validate(title, project, type)
-    row = (session_id or f"manual:{time.strftime('%Y-%m-%d', time.gmtime())}", project.strip(),
+    row = (session_id or f"manual:{utc_day()}", project.strip(),
            type, _clean(title), _clean(text), json.dumps(_strings(concepts, "concepts")),
            json.dumps(_strings(files, "files")), now_iso())
     flagged = observation_flag(row[3], "", row[4], [], row[5])

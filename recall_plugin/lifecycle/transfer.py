@@ -43,7 +43,7 @@ from ..index import VectorIndex
 from ..store import sessions as session_rows
 from ..store.db import write
 from ..store.flags import observation_flag, summary_flag
-from ..vocab import OBSERVATION_TYPES
+from ..vocab import OBSERVATION_TYPES, parse_utc
 from . import ISO_DATE, update_index
 
 CHUNK_LINES = 500
@@ -180,15 +180,11 @@ def _check_time(name: str, value: str) -> None:
     """A real date (and time), not beyond now plus a day; else BadRecord saying which."""
     import datetime as dt
 
-    text = value.strip()
-    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     try:
-        moment = dt.datetime.fromisoformat(text)
+        moment = parse_utc(value)
     except ValueError:
         raise BadRecord(f"field {name!r} is {value[:40]!r}, not a real date and time"
                         " (like 2026-01-31T12:00:00Z)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
     latest = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=FUTURE_SLACK_S)
     if moment > latest:
         raise BadRecord(f"field {name!r} is {value[:40]!r}, in the future (more than a day from now):"

@@ -24,6 +24,7 @@ from ..store import events, projects, sessions
 from ..store.db import write
 from ..store.rows import SpoolEvent
 from ..vocab import EVENT_KINDS as KINDS
+from ..vocab import utc_stamp
 from . import spool
 
 COLUMNS = ("key", "v", "kind", "session_id", "project", "ts", "tool_name", "tool_use_id",
@@ -138,7 +139,7 @@ def _text(value: object) -> str | None:
 def _checked_ts(ts: str, key: str) -> str:
     """An event stamped more than a day ahead (a wrong clock, a forged line) would never look
     idle enough to extract: it is stored with the ingest time instead, and logged."""
-    limit = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + FUTURE_SLACK_S))
+    limit = utc_stamp(time.time() + FUTURE_SLACK_S)[:19]
     if ts[:19] <= limit and ts[:4].isdigit():
         return ts
     now = _now()
@@ -190,7 +191,7 @@ def _initial_state(event: SpoolEvent) -> str:
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return utc_stamp()
 
 
 def _prune_markers(queue_dir: str) -> None:

@@ -8,8 +8,9 @@ processes never apply one twice. Never edit a released migration: add a new one.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
+
+from ..vocab import utc_stamp
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -293,7 +294,7 @@ def _apply(conn: sqlite3.Connection, name: str, step: Migration) -> bool:
             conn.execute("ROLLBACK")
             return False  # another process got there first
         step(conn)
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        stamp = utc_stamp()
         conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, stamp))
     except BaseException:
         conn.execute("ROLLBACK")

@@ -10,10 +10,10 @@ table gives each id its display name, the paths it was seen at and when, and rec
 from __future__ import annotations
 
 import os
-import time
 
 from .. import identity
 from ..sqldriver import driver as sqlite3  # hooks read labels: no sqlite3 package (sqldriver)
+from ..vocab import utc_stamp
 
 CREATE = """
 CREATE TABLE projects (
@@ -31,7 +31,7 @@ COUNTED = ("sessions", "observations", "summaries", "prompts")
 
 
 def now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return utc_stamp()
 
 
 def default_label(project_id: str) -> str:

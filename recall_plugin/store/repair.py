@@ -19,10 +19,10 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 
 from .. import paths
+from ..vocab import utc_file_stamp
 from .db import BUSY_TIMEOUT_MS, open_store
 
 SKIPPED_TABLES = ("migrations", "sqlite_sequence")
@@ -116,7 +116,7 @@ class Recovered:
 def recover_database(root: str) -> Recovered:
     """Move the damaged store aside and rebuild a new one from whatever can be read."""
     path = paths.db_file(root)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    stamp = utc_file_stamp()
     moved = f"{path}.corrupt-{stamp}"
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.guards import hang_guard
 from helpers.hooks import HookRunner, load_payloads
 from helpers.reply_fuzz import check, fuzz, replies, tag_soup
 from hypothesis import given
@@ -28,9 +28,6 @@ HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFa
 RECORDS = [p for name in ("multi_tool", "subagent", "bash_inject") for p in load_payloads(name)]
 PAYLOADS = [p["payload"] for p in RECORDS]
 PAYLOAD_EVENTS = [p["event"] for p in RECORDS]
-# A hang guard, not a speed measurement (benchmarks/bench_hooks.py measures the hooks): a hook
-# stuck on bad input fails here; a slow machine does not.
-HANG_GUARD_S = 60.0
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
@@ -55,9 +52,8 @@ def _nested(depth: int) -> Any:
 
 
 def _run_hook(event: str, data: bytes) -> None:
-    started = time.monotonic()
-    assert hook(event, io.BytesIO(data)) == 0
-    assert time.monotonic() - started < HANG_GUARD_S
+    with hang_guard():  # the hook's own deadline bounds it; its speed is benchmarks/bench_hooks.py's
+        assert hook(event, io.BytesIO(data)) == 0
 
 
 def _queue_readable(data_dir: Path) -> None:
@@ -123,10 +119,8 @@ REAL_HOOK_INPUTS = [
 @pytest.mark.parametrize("data", REAL_HOOK_INPUTS, ids=["binary", "deep", "types", "huge", "list-id"])
 def test_real_hook_survives_bad_stdin(run_hook: HookRunner, data_dir: Path, data: bytes) -> None:
     for event in ("PostToolUse", "UserPromptSubmit"):
-        started = time.monotonic()
-        done = run_hook(event, data)
+        done = run_hook(event, data)  # a hang fails its timeout; speed: bench_hooks.py --adversarial
         assert done.returncode == 0, done.stderr
-        assert time.monotonic() - started < HANG_GUARD_S
     _queue_readable(data_dir)
 
 

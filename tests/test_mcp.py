@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -591,7 +590,6 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
                      (key(str(claude.project)), alpha_id(data_dir)))
         conn.close()
         assert not (claude.config_dir / "plugins" / "data").exists()  # no plugin environment at all
-        started = time.monotonic()
         result = claude.session("what broke before?", "--plugin-dir", str(ROOT))
     assert result["is_error"] is False, result
     bodies = [r["body"] for r in fake.script.requests if r["body"].get("tools")]
@@ -600,7 +598,7 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
     assert not names & {"ListMcpResourcesTool", "ReadMcpResourceTool"}  # no resources advertised
     answer = json.dumps(bodies[-1]["messages"][-1])
     assert "tool_result" in answer and "#1 2026-11-18 bugfix  Fix retry storm in uploader" in answer, answer
-    assert "beta" not in answer and time.monotonic() - started < 600
+    assert "beta" not in answer
 
 
 def test_recorded_titles_come_back_as_one_neutral_line() -> None:

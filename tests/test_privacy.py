@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from secret_corpus import NEAR_MISSES
 
-from recall_plugin.capture import fields, privacy, redact
+from recall_plugin.capture import fields, judge, privacy, redact
 from recall_plugin.capture.privacy import (
     PRIVATE_MARKER,
     is_entirely_private,
@@ -347,6 +347,7 @@ def test_modules_import_only_what_the_hot_path_allows() -> None:
     assert module_imports(privacy) == {"__future__", "time", "errors", ""}
     assert module_imports(redact) == {"__future__", ""}
     assert module_imports(fields) == {"__future__", ""}
+    assert module_imports(judge) == {"__future__", ""}
 
 
 GATE_ALPHABET = st.sampled_from([

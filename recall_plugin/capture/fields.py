@@ -12,123 +12,32 @@
 * URL passwords: ``scheme://user:password@host``.
 
 Code and placeholders are left alone: ``password: str``, ``key=lambda``, ``$VAR``, ``${X}``,
-``<your-key>``, ``os.environ[...]``, calls and subscripts.
+``<your-key>``, ``os.environ[...]``, calls and subscripts (what counts as either, and what a
+name says, is ``judge``'s to tell).
 """
 
 from __future__ import annotations
 
-from . import formats
+from . import formats, judge
 
-REDACTED = "[REDACTED:"
 NAME_CHARS = frozenset(formats.W + "-.")
 # Lowercase substrings every secret-like name contains (where the name scan starts).
 TRIGGERS = ("pass", "pwd", "pw", "secret", "key", "token", "auth", "cred", "cookie", "session",
             "jwt", "bearer", "dsn", "conn", "pat", "pin", "sk", "sig", "salt", "hmac", "otp",
             "seed", "mnemonic", "private")
-_STRONG_WORDS = ("password", "passwd", "passphrase", "secret", "secrets")
-_WEAK = dict(formats.WEAK_WORDS)
-_CODE_WORDS = frozenset(("none", "null", "nil", "true", "false", "undefined", "lambda", "str",
-                         "bytes", "int", "bool", "string", "number", "boolean", "object", "any",
-                         "optional", "required", "yes", "no", "on", "off", "redacted"))
-_CODE_STARTS = ("[", "$", "%", "{", "<", "*", "self.", "this.", "cls.", "os.", "args.",
-                "options.", "config.", "settings.", "process.", "env.", "getenv", "secrets.",
-                "vault.", "...", "xxx", "…", "@", "!")
-_HEX = "0123456789abcdef"
 _VALUE_STOPS = " \t\r\n\"'\\,;&)}]`<>|"
 MAX_HITS = 4000  # candidate names examined per text; past that the rest is hidden
 # A value is judged by at most its first MAX_PROBE characters, so that many candidate names
 # inside one long run (``token=token=...``) cost each a bounded look, never the whole run.
 MAX_PROBE = 256
-TOO_DENSE = "too-many-candidates"
 _HEADERS = ("authorization", "proxyauthorization", "cookie", "setcookie")
+
+REDACTED, TOO_DENSE = judge.REDACTED, judge.TOO_DENSE
+classify, mark, placeholder, plausible = judge.classify, judge.mark, judge.placeholder, judge.plausible
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     Span = tuple[int, int, int, str]
-
-
-def lowercase(text: str) -> str:
-    """text.lower(), with every offset kept (U+0130 alone lowercases to two characters)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(char.lower()[:1] for char in text)
-    return lowered
-
-
-def _mark(kind: str) -> str:
-    return f"{REDACTED}{kind}]"
-
-
-def placeholder(value: str) -> bool:
-    """Already redacted, empty, code or a placeholder rather than a secret."""
-    low = value.lower().strip()
-    if not low or low.startswith(REDACTED.lower()) or low.startswith(_CODE_STARTS):
-        return True
-    rest = low.lstrip("abcdefghijklmnopqrstuvwxyz0123456789_.")
-    name = low[: len(low) - len(rest)]
-    if name[:1].isalpha() and rest[:1] in ("(", "["):
-        return True  # a call or a subscript
-    return low in _CODE_WORDS or (name in _CODE_WORDS and rest[:1] in ("", " ", "|"))
-
-
-def plausible(value: str) -> bool:
-    """Looks like a credential: 8+ characters mixing letters with digits (or cases or
-    symbols, when long), or high entropy; not a path, URL or plain word."""
-    if len(value) < 8 or value.startswith(("/", "./", "~/", "http:", "https:")):
-        return False
-    if len(value) < 16 and not value.strip(_HEX):
-        return False  # a short hex id (session="7a11b000", a commit): 32-60 bits, no credential
-    digit = any(c.isdigit() for c in value)
-    alpha = any(c.isalpha() for c in value)
-    mixed = value != value.lower() and value != value.upper()
-    if (alpha and digit) or (alpha and mixed and len(value) >= 12):
-        return True
-    return len(value) >= 16 and _entropy(value) >= 3.5
-
-
-def _entropy(value: str) -> float:
-    import math  # a builtin module: no cost worth gating
-
-    counts: dict[str, int] = {}
-    for char in value:
-        counts[char] = counts.get(char, 0) + 1
-    size = len(value)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
-
-
-def classify(name: str) -> tuple[str, bool] | None:
-    """(marker kind, strong) for a secret-like name, None for any other name."""
-    compact = name.lower().replace("_", "").replace("-", "").replace(".", "")
-    if not compact or compact.endswith(formats.BENIGN_SUFFIXES):
-        return None
-    for suffix, kind in formats.STRONG_SUFFIXES:
-        if compact.endswith(suffix):
-            return kind, True
-    words = _words(name)
-    if words and words[-1] in _WEAK:
-        return _WEAK[words[-1]], words[-1] in ("pin", "pincode", "pass", "pwd", "pw")
-    if len(words) > 1 and words[-1] not in formats.META_WORDS and any(
-            w in _WEAK or w in _STRONG_WORDS for w in words[:-1]):
-        return ("password-field" if "password" in words else "secret-field"), False
-    return None
-
-
-def _words(name: str) -> list[str]:
-    """snake, kebab, dotted and camelCase words, lowercased."""
-    out: list[str] = []
-    word = ""
-    for i, char in enumerate(name):
-        if char in "_-. ":
-            out.append(word)
-            word = ""
-            continue
-        if char.isupper() and word and (name[i - 1].islower() or
-                                        (i + 1 < len(name) and name[i + 1].islower())):
-            out.append(word)
-            word = ""
-        word += char.lower()
-    out.append(word)
-    return [w for w in out if w]
 
 
 # -- name <sep> value ------------------------------------------------------------------------
@@ -145,7 +54,7 @@ def field_spans(text: str, lowered: str, spans: list[Span]) -> None:
         if at < covered:
             continue
         if count >= MAX_HITS:  # adversarial density: hide the rest rather than scan it
-            spans.append((_name_start(text, at, covered), len(text), 0, _mark(TOO_DENSE)))
+            spans.append((_name_start(text, at, covered), len(text), 0, mark(TOO_DENSE)))
             break
         start = _name_start(text, at, covered)
         covered = _one_field(text, lowered, start, spans)
@@ -211,7 +120,7 @@ def _field_value(text: str, lowered: str, name: str, kind: str, strong: bool, se
         kind = "env-value"
     if sep == "flag":
         kind = "cli-password" if kind == "password-field" else kind
-    return vstart, vend, 2, _mark(kind)
+    return vstart, vend, 2, mark(kind)
 
 
 def _quoted(text: str, vstart: int) -> bool:
@@ -360,7 +269,7 @@ def _short_flag(text: str, line_at: int, line: str, flag: str, attached: bool,
             continue
         found = _value(text, vstart, "flag")
         if found and not placeholder(text[found[0] : found[1]]):
-            spans.append((found[0], found[1], 2, _mark("cli-password")))
+            spans.append((found[0], found[1], 2, mark("cli-password")))
         at = line.find(flag, at + 1)
 
 
@@ -373,7 +282,7 @@ def _user_password(text: str, line_at: int, line: str, flag: str, spans: list[Sp
             colon = token.find(":")
             secret = token[colon + 1 :]
             if colon > 0 and secret and not secret.isdigit() and not placeholder(secret):
-                spans.append((found[0] + colon + 1, found[1], 2, _mark("cli-password")))
+                spans.append((found[0] + colon + 1, found[1], 2, mark("cli-password")))
         at = line.find(flag, at + 1)
 
 
@@ -400,7 +309,7 @@ def _pgpass(line: str, at: int, spans: list[Span]) -> None:
     if (port.isdigit() or port == "*") and host and user and " " not in database + user \
             and password and " " not in password and not placeholder(password):
         start = at + len(body) - len(password)
-        spans.append((start, start + len(password), 2, _mark("pgpass-password")))
+        spans.append((start, start + len(password), 2, mark("pgpass-password")))
 
 
 def _env_line(line: str, at: int, spans: list[Span]) -> None:
@@ -419,7 +328,7 @@ def _env_line(line: str, at: int, spans: list[Span]) -> None:
     if len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]:
         vstart, value = vstart + 1, value[1:-1]
     if value and not value.startswith(REDACTED):
-        spans.append((at + vstart, at + vstart + len(value), 5, _mark("env-value")))
+        spans.append((at + vstart, at + vstart + len(value), 5, mark("env-value")))
 
 
 # -- URL passwords --------------------------------------------------------------------------
@@ -437,5 +346,5 @@ def url_password_spans(text: str, spans: list[Span]) -> None:
         if 0 <= colon < last_at and "[" not in userinfo[:colon]:
             password = userinfo[colon + 1 : last_at]
             if not placeholder(password):
-                spans.append((start + colon + 1, start + last_at, 4, _mark("url-password")))
+                spans.append((start + colon + 1, start + last_at, 4, mark("url-password")))
         at = text.find("://", max(end, start))

@@ -151,12 +151,12 @@ def key_kind(key: object, value: str = "") -> str | None:
     lowered = key.lower()
     if not any(hint in lowered for hint in KEY_HINTS):
         return None
-    from . import fields
+    from . import judge
 
-    found = fields.classify(key)
-    if found is None or fields.placeholder(value):
+    found = judge.classify(key)
+    if found is None or judge.placeholder(value):
         return None
     kind, strong = found
-    if strong or fields.plausible(value) or (kind == "pin" and value.isdigit()):
+    if strong or judge.plausible(value) or (kind == "pin" and value.isdigit()):
         return kind
     return None

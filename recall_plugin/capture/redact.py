@@ -17,12 +17,12 @@ examines only its hits, so the cost is linear and ``re`` (~5 ms to import, more 
 
 from __future__ import annotations
 
-from . import fields, formats
+from . import fields, formats, judge
 
 PRIVATE_MARKER = "[private]"
 MAX_TAGS = 20_000
 MAX_TOKEN = 8192  # longest token examined (a longer run is still redacted, up to here)
-_REDACTED = fields.REDACTED
+_REDACTED = judge.REDACTED
 _WD = frozenset(formats.WD)
 _TOKEN_STOP = "\n"
 
@@ -56,7 +56,7 @@ def _tags(lowered: str) -> list[tuple[int, int, bool]]:
 
 def strip_private(text: str) -> tuple[str, bool]:
     """Replace every <private> block by PRIVATE_MARKER; return (text, anything removed)."""
-    tags = _tags(fields.lowercase(text))
+    tags = _tags(judge.lowercase(text))
     if not tags:
         return text, False
     if len(tags) > MAX_TAGS:  # adversarial: hide everything from the first tag on
@@ -91,7 +91,7 @@ def redact_secrets(text: str, *, env_file: bool = False) -> str:
     _pem_spans(text, spans)
     _prefix_spans(text, spans)
     _infix_spans(text, spans)
-    lowered = fields.lowercase(text)
+    lowered = judge.lowercase(text)
     _bearer_spans(text, lowered, spans)
     fields.field_spans(text, lowered, spans)
     _RUN.clear()
@@ -325,7 +325,7 @@ def _bearer_spans(text: str, lowered: str, spans: list[Span]) -> None:
     while at >= 0:
         budget -= 1
         if budget < 0:  # adversarial density: hide the rest rather than scan it
-            spans.append((at, len(text), 0, mark(fields.TOO_DENSE)))
+            spans.append((at, len(text), 0, mark(judge.TOO_DENSE)))
             return
         start = at + 6
         while start < len(text) and text[start] in " \t":
@@ -333,7 +333,7 @@ def _bearer_spans(text: str, lowered: str, spans: list[Span]) -> None:
         end = token_end(text, start, formats.WDD + "~+/=")
         value = text[start:end]
         if (start > at + 6 and _boundary(text, at) and end - start >= 16
-                and fields.plausible(value) and not fields.placeholder(value)):
+                and judge.plausible(value) and not judge.placeholder(value)):
             spans.append((start, end, 4, mark("bearer-token")))
         at = lowered.find("bearer", max(end, at + 6))
 

@@ -14,13 +14,13 @@ budget reached pauses extraction without losing anything; the pause says which s
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 
 from .. import log, settings
 from ..errors import ProviderError
 from ..providers import create
 from ..providers.base import Provider
+from ..vocab import utc_day
 from . import pauses
 from .results import tokens_since
 
@@ -69,7 +69,7 @@ class Chain:
         then it pauses that scope, else lifts its pause. A budget of 0 is no budget."""
         if session_id is None:
             setting, scope, what = "CLAUDE_RECALL_DAILY_TOKEN_BUDGET", "budget:daily", "daily"
-            since, advice = time.strftime("%Y-%m-%d", time.gmtime()), " or wait for tomorrow"
+            since, advice = utc_day(), " or wait for tomorrow"
         else:
             setting, scope = "CLAUDE_RECALL_SESSION_TOKEN_BUDGET", f"budget:session:{session_id}"
             what, since, advice = f"session {session_id[:8]}", "", ""

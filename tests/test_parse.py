@@ -10,12 +10,8 @@ from helpers.guards import hang_guard
 from helpers.reply_fuzz import FENCED, GOOD, SUMMARY, assert_storable, obs, parse_strict
 
 from recall_plugin.errors import ReplyParseError
-from recall_plugin.extract.parse import (
-    Observation,
-    ParsedReply,
-    Summary,
-    parse_reply,
-)
+from recall_plugin.extract.parse import ParsedReply, parse_reply
+from recall_plugin.records import Observation, Summary
 
 
 def only(reply: str, **kw: Any) -> Observation:

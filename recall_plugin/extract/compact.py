@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .parse import Observation, ParsedReply, Summary
+from ..records import Observation, Summary
+from .parse import ParsedReply
 
 _LIST_CHILD = {"facts": "fact", "concepts": "concept", "files_read": "file", "files_modified": "file"}
 

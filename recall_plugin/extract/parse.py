@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ReplyParseError
+from ..records import Observation, Summary
 from ..vocab import OBSERVATION_TYPES
 from .known import PathCheck, norm_path
 
@@ -66,32 +67,6 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0
 _BULLET_RE = re.compile(r"(?:[-*+\u2022]|\d{1,3}[.)])\s+")
 _FRAGMENT_RE = re.compile(r"<[\s/!\[\w.:-]*")
 _BLANKS_RE = re.compile(r"\n{3,}")
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One piece of work worth remembering; ``type`` is always one of OBSERVATION_TYPES."""
-
-    type: str
-    title: str
-    subtitle: str
-    facts: tuple[str, ...]
-    narrative: str
-    concepts: tuple[str, ...]
-    files_read: tuple[str, ...]
-    files_modified: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The session summary; a field the model left out is an empty string."""
-
-    request: str
-    investigated: str
-    learned: str
-    completed: str
-    next_steps: str
-    notes: str
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,16 @@ Records that read as instructions to the agent are stored flagged (``store.flags
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 
 from .. import log
 from ..providers.base import Reply, Usage
-from ..store import calls, events, sessions
+from ..records import Observation, Summary
+from ..store import calls, events, observations, sessions, summaries
 from ..store.db import write
-from ..store.flags import observation_flag, summary_flag
 from ..store.rows import ProviderCall, Turn
-from .parse import Observation, ParsedReply, Summary
+from .parse import ParsedReply
 from .work import Batch, now_iso, set_state
 
 
@@ -56,37 +55,18 @@ def _append_turn(conn: sqlite3.Connection, batch: Batch, role: str, content: str
 
 def _insert_observation(conn: sqlite3.Connection, batch: Batch, obs: Observation,
                         tokens: tuple[int, int]) -> None:
-    conn.execute(
-        "INSERT INTO observations (session_id, project, prompt_number, type, title, subtitle,"
-        " facts, narrative, concepts, files_read, files_modified, source_event_ids, batch_key,"
-        " input_tokens, output_tokens, created_at, flagged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (batch.session_id, batch.project, batch.prompt_number, obs.type, obs.title, obs.subtitle,
-         json.dumps(list(obs.facts)), obs.narrative, json.dumps(list(obs.concepts)),
-         json.dumps(list(obs.files_read)), json.dumps(list(obs.files_modified)),
-         json.dumps(batch.event_ids), f"{batch.session_id}:{batch.event_ids[0]}-{batch.event_ids[-1]}",
-         tokens[0], tokens[1], now_iso(),
-         observation_flag(obs.title, obs.subtitle, obs.narrative, obs.facts, obs.concepts)))
+    observations.insert(
+        conn, obs, session_id=batch.session_id, project=batch.project, created_at=now_iso(),
+        prompt_number=batch.prompt_number, source_event_ids=batch.event_ids,
+        batch_key=f"{batch.session_id}:{batch.event_ids[0]}-{batch.event_ids[-1]}",
+        input_tokens=tokens[0], output_tokens=tokens[1])
 
 
 def _upsert_summary(conn: sqlite3.Connection, batch: Batch, summary: Summary, usage: Usage) -> None:
-    stamp = now_iso()
-    conn.execute(
-        "INSERT INTO summaries (session_id, project, prompt_number, request, investigated,"
-        " learned, completed, next_steps, notes, input_tokens, output_tokens, created_at,"
-        " updated_at, last_event_id, flagged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(session_id) DO UPDATE SET prompt_number = excluded.prompt_number,"
-        " request = excluded.request, investigated = excluded.investigated,"
-        " learned = excluded.learned, completed = excluded.completed,"
-        " next_steps = excluded.next_steps, notes = excluded.notes,"
-        " input_tokens = summaries.input_tokens + excluded.input_tokens,"
-        " output_tokens = summaries.output_tokens + excluded.output_tokens,"
-        " updated_at = excluded.updated_at, last_event_id = excluded.last_event_id,"
-        " flagged = excluded.flagged",
-        (batch.session_id, batch.project, batch.prompt_number, summary.request,
-         summary.investigated, summary.learned, summary.completed, summary.next_steps,
-         summary.notes, usage.input_tokens, usage.output_tokens, stamp, stamp,
-         batch.event_ids[-1], summary_flag((summary.request, summary.investigated, summary.learned,
-                                            summary.completed, summary.next_steps, summary.notes))))
+    summaries.upsert(conn, summary, session_id=batch.session_id, project=batch.project,
+                     prompt_number=batch.prompt_number, stamp=now_iso(),
+                     last_event_id=batch.event_ids[-1], input_tokens=usage.input_tokens,
+                     output_tokens=usage.output_tokens)
 
 
 def still_wanted(conn: sqlite3.Connection, batch: Batch) -> bool:

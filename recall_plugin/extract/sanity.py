@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields, replace
+from dataclasses import replace
 from functools import cache
 
 from ..capture.privacy import scrub
-from .parse import Observation, ParsedReply, Summary
+from ..records import Observation, Summary
+from .parse import ParsedReply
 from .prompts import SYSTEM_PROMPT
 
 MARKUP_SHARE = 0.6  # a field longer than MARKUP_MIN chars with more markup than this is junk
@@ -111,18 +112,18 @@ def clean_items(obs: Observation, problems: list[str], label: str) -> Observatio
             problems.append(f"{label}: {len(items) - len(kept)} {name} echoing the template or "
                             "markup dropped")
             changes[name] = kept
-    return replace(obs, **changes) if changes else obs  # type: ignore[arg-type]
+    return obs.replace(**changes) if changes else obs
 
 
 def check_summary(summary: Summary, problems: list[str]) -> Summary | None:
     """The summary with template echoes and markup floods cleared; None when nothing real is left."""
     values = {}
-    for f in fields(Summary):
-        value = getattr(summary, f.name)
-        why = _bad_text(f.name, value) if value else None
+    for name in Summary.FIELDS:
+        value = getattr(summary, name)
+        why = _bad_text(name, value) if value else None
         if why:
             problems.append(f"summary: {why}, cleared")
-        values[f.name] = "" if why else value
+        values[name] = "" if why else value
     if not any(_LETTERS_RE.search(v) for v in values.values()):
         problems.append("summary: no real content, ignored")
         return None
@@ -147,6 +148,6 @@ def scrub_parsed(parsed: ParsedReply) -> ParsedReply:
         for obs in parsed.observations)
     summary = parsed.summary
     if summary is not None:
-        summary = Summary(**{f.name: _scrub_text(getattr(summary, f.name)) for f in fields(Summary)})
+        summary = Summary(**{name: _scrub_text(getattr(summary, name)) for name in Summary.FIELDS})
     return replace(parsed, observations=observations, summary=summary)
 

@@ -14,7 +14,6 @@ deadline and no example database; nothing here is timed.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -130,8 +129,8 @@ def assert_storable(parsed: ParsedReply) -> None:
     assert all(isinstance(p, str) for p in parsed.problems)
     for o in parsed.observations:
         assert o.type in OBSERVATION_TYPES and o.title.strip()
-        for f in fields(o):
-            value = getattr(o, f.name)
+        for name in o.FIELDS:
+            value = getattr(o, name)
             assert isinstance(value, str) or (
                 isinstance(value, tuple) and all(isinstance(v, str) and v for v in value))
         assert len(o.title) <= 200 and len(o.subtitle) <= 300 and len(o.narrative) <= 8000
@@ -140,8 +139,8 @@ def assert_storable(parsed: ParsedReply) -> None:
             assert len(set(items)) == len(items)
         parse_record(json.dumps(_record(o)))  # the import validator agrees
     if parsed.summary is not None:
-        for f in fields(parsed.summary):
-            value = getattr(parsed.summary, f.name)
+        for name in parsed.summary.FIELDS:
+            value = getattr(parsed.summary, name)
             assert isinstance(value, str) and len(value) <= 8000
 
 

@@ -1,0 +1,202 @@
+"""The plain records of memory, exchanged between every layer: what the extractor (or a note,
+or an import) writes, and what the store gives back.
+
+Write side: ``Observation`` (one piece of work worth remembering) and ``Summary`` (a
+session's summary), as parsed from a model's reply; where and when they belong is given to
+the store alongside. Read side: ``StoredObservation`` and ``StoredSummary``, one row each,
+with every column (list columns decoded to tuples) in the table's column order.
+
+Ground floor and hook hot path (SessionStart reads observations inside the hook): no
+``dataclasses``, ``typing`` or ``collections`` at run time. The classes are written by hand:
+immutable (``__slots__``, assignment refused), compared and hashed by their fields.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing costs ~5 ms to import; mypy still reads the block below
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    R = TypeVar("R", bound="Record")
+
+
+class Record:
+    """An immutable record; ``FIELDS`` names its fields in order (its constructor's order)."""
+
+    __slots__ = ()
+    FIELDS: tuple[str, ...] = ()
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable (use replace)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def values(self) -> tuple[object, ...]:
+        """The field values, in ``FIELDS`` order."""
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.values() == other.values()
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{type(self).__name__}({inner})"
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return type(self), self.values()
+
+    def replace(self: R, **changes: object) -> R:
+        """A copy with ``changes`` (field name -> value); an unknown name is a TypeError."""
+        unknown = set(changes) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        return type(self)(**{name: changes.get(name, getattr(self, name)) for name in self.FIELDS})
+
+    def as_dict(self) -> dict[str, object]:
+        """Field name -> value, in ``FIELDS`` order (tuples stay tuples)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+# -- write side ---------------------------------------------------------------------------
+class Observation(Record):
+    """One piece of work worth remembering; ``type`` is always one of ``vocab.OBSERVATION_TYPES``."""
+
+    FIELDS = ("type", "title", "subtitle", "facts", "narrative", "concepts", "files_read",
+                 "files_modified")
+    __slots__ = FIELDS
+    LISTS = ("facts", "concepts", "files_read", "files_modified")
+    type: str
+    title: str
+    subtitle: str
+    facts: tuple[str, ...]
+    narrative: str
+    concepts: tuple[str, ...]
+    files_read: tuple[str, ...]
+    files_modified: tuple[str, ...]
+
+    def __init__(self, type: str, title: str, subtitle: str = "", facts: tuple[str, ...] = (),
+                 narrative: str = "", concepts: tuple[str, ...] = (), files_read: tuple[str, ...] = (),
+                 files_modified: tuple[str, ...] = ()) -> None:
+        self._set(type=type, title=title, subtitle=subtitle, facts=facts, narrative=narrative,
+                  concepts=concepts, files_read=files_read, files_modified=files_modified)
+
+
+class Summary(Record):
+    """A session's summary; a field the model left out is an empty string."""
+
+    FIELDS = ("request", "investigated", "learned", "completed", "next_steps", "notes")
+    __slots__ = FIELDS
+    request: str
+    investigated: str
+    learned: str
+    completed: str
+    next_steps: str
+    notes: str
+
+    def __init__(self, request: str = "", investigated: str = "", learned: str = "",
+                 completed: str = "", next_steps: str = "", notes: str = "") -> None:
+        self._set(request=request, investigated=investigated, learned=learned,
+                  completed=completed, next_steps=next_steps, notes=notes)
+
+
+# -- read side ----------------------------------------------------------------------------
+class StoredObservation(Record):
+    """One row of ``observations``, as stored (``flagged``: why it reads as an instruction to
+    the agent, '' when it does not)."""
+
+    FIELDS = ("id", "session_id", "project", "prompt_number", "type", "title", "subtitle",
+                 "facts", "narrative", "concepts", "files_read", "files_modified",
+                 "source_event_ids", "batch_key", "input_tokens", "output_tokens", "created_at",
+                 "flagged")
+    __slots__ = FIELDS
+    LISTS = ("facts", "concepts", "files_read", "files_modified", "source_event_ids")
+    id: int
+    session_id: str
+    project: str
+    prompt_number: int | None
+    type: str
+    title: str
+    subtitle: str
+    facts: tuple[str, ...]
+    narrative: str
+    concepts: tuple[str, ...]
+    files_read: tuple[str, ...]
+    files_modified: tuple[str, ...]
+    source_event_ids: tuple[int, ...]
+    batch_key: str | None
+    input_tokens: int
+    output_tokens: int
+    created_at: str
+    flagged: str
+
+    def __init__(self, id: int, session_id: str, project: str, prompt_number: int | None,
+                 type: str, title: str, subtitle: str = "", facts: tuple[str, ...] = (),
+                 narrative: str = "", concepts: tuple[str, ...] = (),
+                 files_read: tuple[str, ...] = (), files_modified: tuple[str, ...] = (),
+                 source_event_ids: tuple[int, ...] = (), batch_key: str | None = None,
+                 input_tokens: int = 0, output_tokens: int = 0, created_at: str = "",
+                 flagged: str = "") -> None:
+        self._set(id=id, session_id=session_id, project=project, prompt_number=prompt_number,
+                  type=type, title=title, subtitle=subtitle, facts=facts, narrative=narrative,
+                  concepts=concepts, files_read=files_read, files_modified=files_modified,
+                  source_event_ids=source_event_ids, batch_key=batch_key,
+                  input_tokens=input_tokens, output_tokens=output_tokens, created_at=created_at,
+                  flagged=flagged)
+
+    @property
+    def observation(self) -> Observation:
+        """What was recorded, without where and when."""
+        return Observation(self.type, self.title, self.subtitle, self.facts, self.narrative,
+                           self.concepts, self.files_read, self.files_modified)
+
+
+class StoredSummary(Record):
+    """One row of ``summaries`` (one per session), as stored."""
+
+    FIELDS = ("id", "session_id", "project", "prompt_number", "request", "investigated",
+                 "learned", "completed", "next_steps", "notes", "input_tokens", "output_tokens",
+                 "created_at", "updated_at", "last_event_id", "flagged")
+    __slots__ = FIELDS
+    id: int
+    session_id: str
+    project: str
+    prompt_number: int | None
+    request: str
+    investigated: str
+    learned: str
+    completed: str
+    next_steps: str
+    notes: str
+    input_tokens: int
+    output_tokens: int
+    created_at: str
+    updated_at: str
+    last_event_id: int | None
+    flagged: str
+
+    def __init__(self, id: int, session_id: str, project: str, prompt_number: int | None,
+                 request: str = "", investigated: str = "", learned: str = "", completed: str = "",
+                 next_steps: str = "", notes: str = "", input_tokens: int = 0,
+                 output_tokens: int = 0, created_at: str = "", updated_at: str = "",
+                 last_event_id: int | None = None, flagged: str = "") -> None:
+        self._set(id=id, session_id=session_id, project=project, prompt_number=prompt_number,
+                  request=request, investigated=investigated, learned=learned,
+                  completed=completed, next_steps=next_steps, notes=notes,
+                  input_tokens=input_tokens, output_tokens=output_tokens, created_at=created_at,
+                  updated_at=updated_at, last_event_id=last_event_id, flagged=flagged)
+
+    @property
+    def summary(self) -> Summary:
+        """What was recorded, without where and when."""
+        return Summary(self.request, self.investigated, self.learned, self.completed,
+                       self.next_steps, self.notes)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..context import frame
 from ..errors import BadInput
 from ..vocab import RECORD_TYPES as TYPES
 
 if TYPE_CHECKING:
+    from ..records import StoredObservation
     from ..search import Hit
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z?)?")
@@ -80,13 +81,13 @@ def hits_text(hits: Sequence[Hit], project: str, cross: bool = False) -> str:
                       " what happened around one: timeline(around_id=<id>)."])
 
 
-def timeline_text(records: Sequence[dict[str, Any]], anchor: int | None, project: str) -> str:
+def timeline_text(records: Sequence[StoredObservation], anchor: int | None, project: str) -> str:
     if not records:
         return f"No observations in {'any project' if project == '*' else 'project ' + project} there."
     out = []
     for r in records:
-        files = list(dict.fromkeys([*r["files_modified"], *r["files_read"]]))
-        out.append(("> " if r["id"] == anchor else "") + line(
-            f"#{r['id']}", str(r["created_at"]), str(r["type"]), str(r["title"]), files,
-            str(r["project"]) if project == "*" else "", str(r.get("flagged") or "")))
+        files = list(dict.fromkeys([*r.files_modified, *r.files_read]))
+        out.append(("> " if r.id == anchor else "") + line(
+            f"#{r.id}", r.created_at, r.type, r.title, files, r.project if project == "*" else "",
+            r.flagged))
     return "\n".join(out)

@@ -88,7 +88,7 @@ def replay(data_dir: Path, tree: Path, project: str, sessions: int,
             shown = {int(line.split()[0][1:]) for line in text.splitlines() if line[1:2].isdigit()}
             reader = open_readonly(str(data_dir))
             assert reader is not None
-            newest = {int(r["id"]) for r in select.pool(reader, project)[:len(shown)]}
+            newest = {obs.id for obs in select.pool(reader, project)[:len(shown)]}
             reader.close()
             needed_total += len(needed)
             found_ranked += len(needed & shown)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     R = TypeVar("R", bound="Record")
 
+_put = object.__setattr__  # how a record sets its own fields (its __setattr__ refuses)
+
 
 class Record:
     """An immutable record; ``FIELDS`` names its fields in order (its constructor's order)."""
@@ -28,7 +30,7 @@ class Record:
 
     def _set(self, **values: object) -> None:
         for name, value in values.items():
-            object.__setattr__(self, name, value)
+            _put(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable (use replace)")
@@ -146,12 +148,25 @@ class StoredObservation(Record):
                  source_event_ids: tuple[int, ...] = (), batch_key: str | None = None,
                  input_tokens: int = 0, output_tokens: int = 0, created_at: str = "",
                  flagged: str = "") -> None:
-        self._set(id=id, session_id=session_id, project=project, prompt_number=prompt_number,
-                  type=type, title=title, subtitle=subtitle, facts=facts, narrative=narrative,
-                  concepts=concepts, files_read=files_read, files_modified=files_modified,
-                  source_event_ids=source_event_ids, batch_key=batch_key,
-                  input_tokens=input_tokens, output_tokens=output_tokens, created_at=created_at,
-                  flagged=flagged)
+        put = _put  # one call per field, unrolled: SessionStart builds hundreds inside the hook
+        put(self, "id", id)
+        put(self, "session_id", session_id)
+        put(self, "project", project)
+        put(self, "prompt_number", prompt_number)
+        put(self, "type", type)
+        put(self, "title", title)
+        put(self, "subtitle", subtitle)
+        put(self, "facts", facts)
+        put(self, "narrative", narrative)
+        put(self, "concepts", concepts)
+        put(self, "files_read", files_read)
+        put(self, "files_modified", files_modified)
+        put(self, "source_event_ids", source_event_ids)
+        put(self, "batch_key", batch_key)
+        put(self, "input_tokens", input_tokens)
+        put(self, "output_tokens", output_tokens)
+        put(self, "created_at", created_at)
+        put(self, "flagged", flagged)
 
     @property
     def observation(self) -> Observation:

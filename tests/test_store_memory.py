@@ -168,3 +168,16 @@ def test_summary_insert_flags_and_lists(conn: sqlite3.Connection) -> None:
     assert list(summaries.each(conn, "q")) == []
     stored = summaries.of_session(conn, "s2")
     assert isinstance(stored, StoredSummary) and stored.flagged and stored.prompt_number is None
+
+
+def test_a_list_column_not_stored_by_insert_still_reads(conn: sqlite3.Connection) -> None:
+    """Rows are read with one scan of their four lists; a column holding anything else (an
+    older writer, a hand edit) falls back to the decoder for each, losing nothing."""
+    oid = add(conn)
+    with db.write(conn):
+        conn.execute("UPDATE observations SET facts = 'not json', concepts = '\"one\"',"
+                     " source_event_ids = 'x' WHERE id = ?", (oid,))
+    found = observations.get_one(conn, oid)
+    assert found is not None
+    assert (found.facts, found.concepts, found.files_modified, found.source_event_ids) == (
+        ("not json",), ("one",), OBS.files_modified, ())

@@ -18,10 +18,15 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import fastjson, paths
+from .. import paths
 from ..sqldriver import driver as sqlite3  # the C module alone: 5 ms less per hook (sqldriver)
+from ..store import summaries as stored_summaries
 from ..store.projects import project_label
 from . import frame
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..records import StoredObservation, StoredSummary
 
 FOOTER = ("Details on demand: use the recall MCP tools - search (query, filters), timeline "
           "(around an id) and get_observations (ids) - before re-reading files or re-deriving "
@@ -51,14 +56,8 @@ def open_readonly(data_dir: str) -> sqlite3.Connection | None:
         return None
 
 
-def _summaries(conn: sqlite3.Connection, project: str, count: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT session_id, request, completed, learned, next_steps, updated_at FROM summaries"
-        " WHERE project = ? AND flagged = '' ORDER BY updated_at DESC LIMIT ?", (project, count)).fetchall()
-
-
 def _observations(conn: sqlite3.Connection, project: str, count: int, project_root: str,
-                  skip: set[int]) -> list[sqlite3.Row]:
+                  skip: set[int]) -> list[StoredObservation]:
     """The ``count`` observations most relevant to the starting session (``select``)."""
     from . import select
 
@@ -70,27 +69,21 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def summary_line(row: sqlite3.Row, budget: int) -> str:
-    parts = [("asked", row["request"]), ("done", row["completed"]), ("learned", row["learned"]),
-             ("next", row["next_steps"])]
+def summary_line(summary: StoredSummary, budget: int) -> str:
+    parts = [("asked", summary.request), ("done", summary.completed), ("learned", summary.learned),
+             ("next", summary.next_steps)]
     body = "; ".join(f"{label}: {frame.field(value)}" for label, value in parts if frame.field(value))
-    return _clip(f"Session {frame.field(str(row['updated_at'])[:10])} - {body}", budget)
+    return _clip(f"Session {frame.field(summary.updated_at[:10])} - {body}", budget)
 
 
-def _files(row: sqlite3.Row) -> str:
-    try:
-        files = fastjson.loads(row["files_modified"]) or fastjson.loads(row["files_read"])
-    except (TypeError, ValueError):
-        files = []
-    if not isinstance(files, list):
-        files = []
-    names = [frame.field(os.path.basename(str(f)), 60) for f in files[:3]]
+def _files(obs: StoredObservation) -> str:
+    names = [frame.field(os.path.basename(f), 60) for f in (obs.files_modified or obs.files_read)[:3]]
     return f" ({', '.join(names)})" if names else ""
 
 
-def observation_line(row: sqlite3.Row) -> str:
-    return _clip(f"#{int(row['id'])} {frame.field(str(row['created_at'])[:10])} {frame.field(row['type'])}:"
-                 f" {frame.field(row['title'])}{_files(row)}", 200)
+def observation_line(obs: StoredObservation) -> str:
+    return _clip(f"#{obs.id} {frame.field(obs.created_at[:10])} {frame.field(obs.type)}:"
+                 f" {frame.field(obs.title)}{_files(obs)}", 200)
 
 
 def render(conn: sqlite3.Connection, project: str, observations: int, summaries: int,
@@ -98,29 +91,29 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
            given: list[int] | None = None) -> str:
     """The injected text for ``project``, or "" when there is no memory to show; the ids
     shown are appended to ``given``."""
-    summary_rows = _summaries(conn, project, summaries) if summaries else []
-    obs_rows = _observations(conn, project, observations, project_root, skip or set()) \
+    latest = stored_summaries.recent(conn, project, summaries, unflagged=True) if summaries else []
+    chosen = _observations(conn, project, observations, project_root, skip or set()) \
         if observations else []
-    if not summary_rows and not obs_rows:
+    if not latest and not chosen:
         return ""
     lines: list[str] = []
-    if summary_rows:
+    if latest:
         lines.append("Latest sessions:")
-        lines += ["- " + summary_line(row, max(200, max_chars // 4)) for row in summary_rows]
-    if obs_rows:
+        lines += ["- " + summary_line(summary, max(200, max_chars // 4)) for summary in latest]
+    if chosen:
         lines.append("Observations most relevant now (to the latest session, the working tree,"
                      " recency and type):")
     footer = FOOTER if mcp_tools_usable() else ""
     name = project_label(conn, project)  # the display name; ``project`` is the id
     used = sum(len(line) + 1 for line in lines) + frame.overhead(name, footer)
-    for row in obs_rows:
-        line = observation_line(row)
+    for obs in chosen:
+        line = observation_line(obs)
         if used + len(line) + 1 > max_chars:
             break
         lines.append(line)
         used += len(line) + 1
         if given is not None:
-            given.append(int(row["id"]))
+            given.append(obs.id)
     return framed(name, lines, max_chars, footer)
 
 

@@ -18,11 +18,14 @@ import math
 import os
 
 from .. import fastjson, ftsquery
+from ..store import observations, summaries
 from . import gitstate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
+
+    from ..records import StoredObservation
 
 POOL = 300
 HALF_LIFE_DAYS = 14.0
@@ -44,10 +47,9 @@ class Situation:
 def situation(conn: sqlite3.Connection, project: str, project_root: str) -> Situation:
     """The signals for ``project`` in the working tree holding ``project_root`` (the session's
     working directory or the project's top folder)."""
-    row = conn.execute("SELECT request, learned, next_steps FROM summaries WHERE project = ?"
-                       " ORDER BY updated_at DESC LIMIT 1", (project,)).fetchone()
-    summary_text = " ".join(str(v or "") for v in row[:2]) if row else ""
-    next_text = str(row[2] or "") if row else ""
+    latest = summaries.recent(conn, project, 1)
+    summary_text = f"{latest[0].request} {latest[0].learned}" if latest else ""
+    next_text = latest[0].next_steps if latest else ""
     gitdir = gitstate.git_dir(project_root) if project_root else ""
     git_text, files = "", []
     if gitdir:
@@ -58,15 +60,14 @@ def situation(conn: sqlite3.Connection, project: str, project_root: str) -> Situ
                      ftsquery.query_words(next_text)[:40])
 
 
-def _files_of(row: sqlite3.Row) -> list[str]:
-    out: list[str] = []
-    for column in ("files_modified", "files_read"):
-        try:
-            value = fastjson.loads(str(row[column] or "[]"))
-        except (TypeError, ValueError):
-            continue
-        out += [str(f).replace("\\", "/") for f in value if f] if isinstance(value, list) else []
-    return out
+def _files_of(obs: StoredObservation) -> list[str]:
+    return [f.replace("\\", "/") for f in (*obs.files_modified, *obs.files_read) if f]
+
+
+def _text(obs: StoredObservation) -> str:
+    """The words ranked: the fields as stored (lists as their JSON text, like the FTS index)."""
+    lists = fastjson.dumps([obs.facts, obs.concepts, obs.files_modified, obs.files_read])
+    return " ".join((obs.title, obs.subtitle, obs.narrative, lists))
 
 
 def _file_match(files: list[str], where: Situation) -> float:
@@ -99,38 +100,31 @@ def _weights(idf: ftsquery.Idf, words: list[tuple[str, ...]]) -> tuple[list[tupl
     return [w for w, _ in kept], [math.log(1.0 + idf.total / (n + 1.0)) for _, n in kept]
 
 
-def ranked(conn: sqlite3.Connection, rows: list[sqlite3.Row], where: Situation,
-           skip: set[int]) -> list[sqlite3.Row]:
-    """``rows`` (newest first, with title/subtitle/narrative/facts/concepts/files/type/
-    created_at) ordered by relevance to ``where``; ``skip`` ids left out."""
-    rows = [r for r in rows if int(r["id"]) not in skip]
-    if not rows:
+def ranked(conn: sqlite3.Connection, found: list[StoredObservation], where: Situation,
+           skip: set[int]) -> list[StoredObservation]:
+    """``found`` (newest first) ordered by relevance to ``where``; ``skip`` ids left out."""
+    found = [obs for obs in found if obs.id not in skip]
+    if not found:
         return []
     idf = ftsquery.Idf(conn, "observations", 0.1, 1000)
     words, weights = _weights(idf, where.words)
     git_words, git_weights = _weights(idf, where.git_words)
     next_words, next_weights = _weights(idf, where.next_words)
-    newest = str(rows[0]["created_at"])
+    newest = found[0].created_at
     scored = []
-    for order, row in enumerate(rows):
-        doc = ftsquery.Doc(ftsquery.tokens(" ".join(str(row[k] or "") for k in (
-            "title", "subtitle", "narrative", "facts", "concepts", "files_modified", "files_read"))))
+    for order, obs in enumerate(found):
+        doc = ftsquery.Doc(ftsquery.tokens(_text(obs)))
         score = (WEIGHTS["next"] * _overlap(doc, next_words, next_weights)
                  + WEIGHTS["summary"] * _overlap(doc, words, weights)
                  + WEIGHTS["git"] * _overlap(doc, git_words, git_weights)
-                 + WEIGHTS["files"] * _file_match(_files_of(row), where)
-                 + WEIGHTS["recency"] * 0.5 ** (_age_days(str(row["created_at"]), newest) / HALF_LIFE_DAYS)
-                 + WEIGHTS["type"] * TYPE_WEIGHT.get(str(row["type"]), 0.5))
-        scored.append((-score, order, row))
+                 + WEIGHTS["files"] * _file_match(_files_of(obs), where)
+                 + WEIGHTS["recency"] * 0.5 ** (_age_days(obs.created_at, newest) / HALF_LIFE_DAYS)
+                 + WEIGHTS["type"] * TYPE_WEIGHT.get(obs.type, 0.5))
+        scored.append((-score, order, obs))
     scored.sort(key=lambda item: (item[0], item[1]))
-    return [row for _, _, row in scored]
+    return [obs for _, _, obs in scored]
 
 
-def pool(conn: sqlite3.Connection, project: str) -> list[sqlite3.Row]:
+def pool(conn: sqlite3.Connection, project: str) -> list[StoredObservation]:
     """The project's newest ``POOL`` observations that may be injected."""
-    columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(observations)")}
-    flagged = " AND flagged = ''" if "flagged" in columns else ""
-    return conn.execute(
-        "SELECT id, created_at, type, title, subtitle, narrative, facts, concepts, files_modified,"
-        f" files_read FROM observations WHERE project = ?{flagged}"
-        " ORDER BY created_at DESC, id DESC LIMIT ?", (project, POOL)).fetchall()
+    return observations.recent(conn, project, POOL, unflagged=True)

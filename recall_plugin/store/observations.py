@@ -30,24 +30,26 @@ TEXT_COLUMNS = ("title", "subtitle", "narrative", "facts", "concepts", "files_re
 def decode_list(text: object) -> tuple[str, ...]:
     """A JSON list column as strings: NULL or '' -> (); text that is not JSON -> (text,);
     a JSON scalar -> (its text,); items that are not strings are written as text."""
-    if text is None or text == "":
+    if text is None or text == "" or text == "[]":
         return ()
     try:
         value = fastjson.loads(str(text))
     except ValueError:
         return (str(text),)
     if isinstance(value, list):
-        return tuple(item if isinstance(item, str) else str(item) for item in value)
+        return tuple(map(str, value))
     return () if value is None else (str(value),)
 
 
 def decode_ids(text: object) -> tuple[int, ...]:
-    """A JSON list of ids (``source_event_ids``); anything unreadable -> ()."""
+    """A JSON list of ids (``source_event_ids``); anything else -> ()."""
+    if text is None or text == "" or text == "[]":
+        return ()
     try:
-        value = fastjson.loads(str(text or "[]"))
+        value = fastjson.loads(str(text))
     except ValueError:
         return ()
-    return tuple(int(v) for v in value if isinstance(v, int)) if isinstance(value, list) else ()
+    return tuple(value) if isinstance(value, list) else ()  # stored by us: ints
 
 
 def encode_list(items: Iterable[object]) -> str:
@@ -71,10 +73,32 @@ def record(values: dict[str, Any]) -> StoredObservation:
         str(get("flagged") or ""))
 
 
+def from_row(row: Sequence[Any]) -> StoredObservation:
+    """The record of a row of every column in table order (``SELECT *`` on a migrated store).
+    The four text lists are parsed in one scan when they are what is always stored: this runs
+    for each of the observations SessionStart weighs, inside the hook."""
+    texts = (row[7], row[9], row[10], row[11])
+    try:
+        parsed: list[Any] = fastjson.loads(f"[{','.join(texts)}]")  # type: ignore[assignment]
+        lists = tuple(tuple(v) for v in parsed if type(v) is list)  # lists of text (``insert``)
+    except (TypeError, ValueError):
+        lists = ()
+    if len(lists) != 4:  # not four JSON lists: each on its own
+        lists = tuple(decode_list(text) for text in texts)
+    return StoredObservation(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], lists[0], row[8], lists[1],
+        lists[2], lists[3], decode_ids(row[12]), row[13], row[14], row[15], row[16], row[17])
+
+
+def _records(cursor: sqlite3.Cursor) -> Iterator[StoredObservation]:
+    names = tuple(d[0] for d in cursor.description)
+    if names == StoredObservation.FIELDS:  # the migrated table: by position, the fast way
+        return (from_row(row) for row in cursor)
+    return (record(dict(zip(names, row, strict=True))) for row in cursor)
+
+
 def _read(conn: sqlite3.Connection, sql: str, args: Sequence[object] = ()) -> list[StoredObservation]:
-    cursor = conn.execute(sql, args)
-    names = [d[0] for d in cursor.description]
-    return [record(dict(zip(names, row, strict=True))) for row in cursor]
+    return list(_records(conn.execute(sql, args)))
 
 
 def _marks(ids: Sequence[object]) -> str:
@@ -151,10 +175,7 @@ def timeline(conn: sqlite3.Connection, anchor: str, before: int, after: int,
 def each(conn: sqlite3.Connection, project: str | None = None) -> Iterator[StoredObservation]:
     """Every observation (of ``project``), oldest first."""
     where, args = ("WHERE project = ?", [project]) if project else ("", [])
-    cursor = conn.execute(f"SELECT * FROM observations {where} ORDER BY created_at, id", args)
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield record(dict(zip(names, row, strict=True)))
+    yield from _records(conn.execute(f"SELECT * FROM observations {where} ORDER BY created_at, id", args))
 
 
 def count(conn: sqlite3.Connection) -> int:

@@ -9,20 +9,17 @@ created_ts (epoch seconds, for range filters). Each document comes with its row'
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 
-from ..store import indexstate
+from ..records import StoredObservation, StoredSummary
+from ..store import indexstate, observations, summaries
 from ..vocab import utc_epoch
 from . import IndexDoc
 
 KINDS = {"obs": "observation", "sum": "summary"}
 TABLES = indexstate.TABLES  # doc id prefix -> table
 VERSION_COLUMN = {"obs": "created_at", "sum": "updated_at"}
-OBSERVATION_COLUMNS = "id, session_id, project, type, title, subtitle, narrative, facts, created_at"
-SUMMARY_COLUMNS = ("id, session_id, project, request, investigated, learned, completed, next_steps,"
-                   " created_at, updated_at")
 SUMMARY_FIELDS = ("request", "investigated", "learned", "completed", "next_steps")
 
 
@@ -43,52 +40,36 @@ def epoch(stamp: str) -> int:
     return utc_epoch(stamp)
 
 
-def _facts(raw: str) -> list[str]:
-    try:
-        value = json.loads(raw or "[]")
-    except ValueError:
-        return [raw]
-    if isinstance(value, list):
-        return [str(item) for item in value if str(item).strip()]
-    return [str(value)]
-
-
 def _join(parts: Sequence[str]) -> str:
     return "\n".join(part.strip() for part in parts if part and part.strip())
 
 
-def observation_text(row: sqlite3.Row) -> str:
-    return _join([row["title"], row["subtitle"], row["narrative"], *_facts(row["facts"])])
+def observation_text(obs: StoredObservation) -> str:
+    return _join([obs.title, obs.subtitle, obs.narrative, *obs.facts])
 
 
-def summary_text(row: sqlite3.Row) -> str:
-    return _join([row[name] for name in SUMMARY_FIELDS])
+def summary_text(summary: StoredSummary) -> str:
+    return _join([getattr(summary, name) for name in SUMMARY_FIELDS])
 
 
-def _metadata(row: sqlite3.Row, kind: str, type_: str) -> dict[str, str | int]:
-    created = str(row["created_at"])
-    return {"kind": kind, "project": str(row["project"]), "type": type_,
-            "session_id": str(row["session_id"]), "created_at": created, "created_ts": epoch(created)}
+def _metadata(record: StoredObservation | StoredSummary, kind: str, type_: str) -> dict[str, str | int]:
+    created = record.created_at
+    return {"kind": kind, "project": record.project, "type": type_, "session_id": record.session_id,
+            "created_at": created, "created_ts": epoch(created)}
 
 
-def observation_doc(row: sqlite3.Row) -> IndexDoc:
-    return IndexDoc(doc_id("obs", row["id"]), observation_text(row),
-                    _metadata(row, "observation", str(row["type"])))
+def observation_doc(obs: StoredObservation) -> IndexDoc:
+    return IndexDoc(doc_id("obs", obs.id), observation_text(obs), _metadata(obs, "observation", obs.type))
 
 
-def summary_doc(row: sqlite3.Row) -> IndexDoc:
-    return IndexDoc(doc_id("sum", row["id"]), summary_text(row), _metadata(row, "summary", "summary"))
+def summary_doc(summary: StoredSummary) -> IndexDoc:
+    return IndexDoc(doc_id("sum", summary.id), summary_text(summary),
+                    _metadata(summary, "summary", "summary"))
 
 
 def load(conn: sqlite3.Connection, prefix: str, rowids: Sequence[int]) -> list[tuple[IndexDoc, str]]:
-    """The documents of the rows ``rowids`` still in SQLite, each with its version."""
-    if not rowids:
-        return []
-    columns = OBSERVATION_COLUMNS if prefix == "obs" else SUMMARY_COLUMNS
-    build = observation_doc if prefix == "obs" else summary_doc
-    marks = ",".join("?" * len(rowids))
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row  # whatever the connection's own factory is
-    rows = cursor.execute(f"SELECT {columns} FROM {TABLES[prefix]} WHERE id IN ({marks}) ORDER BY id",
-                          list(rowids)).fetchall()
-    return [(build(row), str(row[VERSION_COLUMN[prefix]])) for row in rows]
+    """The documents of the rows ``rowids`` still in SQLite (by id), each with its version."""
+    ids = sorted(set(rowids))
+    if prefix == "obs":
+        return [(observation_doc(obs), obs.created_at) for obs in observations.get(conn, ids)]
+    return [(summary_doc(summary), summary.updated_at) for summary in summaries.get(conn, ids)]

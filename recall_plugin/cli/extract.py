@@ -9,6 +9,7 @@ import sys
 from .. import log, paths, settings
 from ..errors import ExtractorBusy
 from ..store import calls, events
+from ..store import observations as stored_observations
 from ..store.db import open_store, write
 from .text import plural
 
@@ -82,7 +83,7 @@ def _done_so_far(root: str) -> tuple[int, int, int]:
     conn = open_store(root)
     try:
         return (calls.count_ok(conn), events.count_in(conn, ("done", "skipped")),
-                int(conn.execute("SELECT count(*) FROM observations").fetchone()[0]))
+                stored_observations.count(conn))
     finally:
         conn.close()
 

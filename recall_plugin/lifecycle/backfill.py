@@ -35,7 +35,7 @@ from ..extract.runner import Extractor
 from ..index import Progress
 from ..queue import spool
 from ..queue.ingest import ingest
-from ..store import sessions
+from ..store import observations, sessions, summaries
 from ..store.db import write
 
 Payload = dict[str, object]
@@ -363,10 +363,5 @@ def _one(extractor: Extractor, transcript: Transcript, conf: settings.Settings, 
 def backdate(conn: sqlite3.Connection, session_id: str) -> None:
     """Date a backfilled session's memory by the work it records, not by the backfill."""
     with write(conn):
-        conn.execute("UPDATE observations SET created_at = coalesce((SELECT max(e.created_at) FROM"
-                     " json_each(observations.source_event_ids) j JOIN events e ON e.id = j.value),"
-                     " created_at) WHERE session_id = ?", (session_id,))
-        conn.execute("UPDATE summaries SET created_at = coalesce((SELECT min(created_at) FROM events"
-                     " WHERE session_id = :s), created_at), updated_at = coalesce((SELECT"
-                     " max(created_at) FROM events WHERE session_id = :s), updated_at)"
-                     " WHERE session_id = :s", {"s": session_id})
+        observations.date_by_events(conn, session_id)
+        summaries.date_by_events(conn, session_id)

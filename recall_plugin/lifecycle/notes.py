@@ -8,15 +8,15 @@ it belongs to the day's ``manual:<YYYY-MM-DD>`` session.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 
 from ..capture.privacy import scrub
 from ..extract.work import now_iso
 from ..index import VectorIndex
+from ..records import Observation
+from ..store import observations
 from ..store.db import write
-from ..store.flags import observation_flag
 from ..vocab import OBSERVATION_TYPES, utc_day
 from . import update_index
 
@@ -45,15 +45,13 @@ def save_memory(conn: sqlite3.Connection, *, title: str, text: str, project: str
                 session_id: str | None = None, index: VectorIndex | None = None) -> int:
     """Store one note as an observation; index it when ``index`` is given. Returns its id."""
     _validate(title, project, type)
-    row = (session_id or f"manual:{utc_day()}", project.strip(),
-           type, _clean(title), _clean(text), json.dumps(_strings(concepts, "concepts")),
-           json.dumps(_strings(files, "files")), now_iso())
-    flagged = observation_flag(row[3], "", row[4], [], row[5])
+    note = Observation(type, _clean(title), narrative=_clean(text),
+                       concepts=tuple(_strings(concepts, "concepts")),
+                       files_read=tuple(_strings(files, "files")))
     with write(conn):
-        cur = conn.execute(
-            "INSERT INTO observations (session_id, project, type, title, narrative, concepts,"
-            " files_read, created_at, flagged) VALUES (?,?,?,?,?,?,?,?,?)", (*row, flagged))
-    rowid = int(cur.lastrowid or 0)
+        rowid = observations.insert(
+            conn, note, session_id=session_id or f"manual:{utc_day()}",
+            project=project.strip(), created_at=now_iso())
     if index is not None:
         update_index(conn, index, f"save_memory (observation {rowid})")
     return rowid

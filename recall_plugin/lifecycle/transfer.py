@@ -35,14 +35,15 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..capture.privacy import scrub
 from ..errors import BadRecord
 from ..index import VectorIndex
+from ..records import Observation, StoredObservation, StoredSummary, Summary
+from ..store import observations, summaries
 from ..store import sessions as session_rows
 from ..store.db import write
-from ..store.flags import observation_flag, summary_flag
 from ..vocab import OBSERVATION_TYPES, parse_utc
 from . import ISO_DATE, update_index
 
@@ -61,32 +62,34 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "prompt": (("session_id", "str"), ("prompt_id", "str"), ("prompt_number", "int"),
                ("project", "str"), ("text", "str"), ("private", "bool"), ("created_at", "time")),
 }
-TABLES = {"observation": "observations", "summary": "summaries", "prompt": "prompts"}
 REQUIRED_KINDS = ("str", "int", "type", "time")
 EMPTY: dict[str, object] = {"text": "", "list": [], "int?": None, "bool": False, "time?": None}
-DUPLICATE_SQL = {
-    "observation": "SELECT 1 FROM observations WHERE session_id = :session_id AND title = :title"
-                   " AND created_at = :created_at",
-    "summary": "SELECT 1 FROM summaries WHERE session_id = :session_id",
-}
 
 
 # -- export -------------------------------------------------------------------------------
 def records(conn: sqlite3.Connection, project: str | None = None) -> Iterator[dict[str, object]]:
     """Every exportable record (of ``project``), as the JSON objects of the export format."""
-    for kind, fields in FIELDS.items():
-        names = ", ".join(name for name, _ in fields)
-        where, args = ("WHERE project = ?", [project]) if project else ("", [])
-        for row in conn.execute(f"SELECT id, {names} FROM {TABLES[kind]} {where}"
-                                " ORDER BY created_at, id", args):
-            yield {"record": kind, "id": row["id"],
-                   **{name: _exported(row[name], k) for name, k in fields}}
+    stored: tuple[tuple[str, Iterable[StoredObservation | StoredSummary]], ...] = (
+        ("observation", observations.each(conn, project)), ("summary", summaries.each(conn, project)))
+    for kind, found in stored:
+        for record in found:
+            yield {"record": kind, "id": record.id,
+                   **{name: _exported(getattr(record, name), k) for name, k in FIELDS[kind]}}
+    yield from _prompts(conn, project)
+
+
+def _prompts(conn: sqlite3.Connection, project: str | None) -> Iterator[dict[str, object]]:
+    fields = FIELDS["prompt"]
+    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    for row in conn.execute(f"SELECT id, {', '.join(name for name, _ in fields)} FROM prompts {where}"
+                            " ORDER BY created_at, id", args):
+        yield {"record": "prompt", "id": row["id"], **{name: _exported(row[name], k) for name, k in fields}}
 
 
 def _exported(value: object, kind: str) -> object:
     """One field as exported; text is scanned again for secrets (defence in depth)."""
-    if kind == "list":
-        return [scrub(str(v))[0] for v in json.loads(str(value))]
+    if kind == "list" and isinstance(value, tuple):
+        return [scrub(str(v))[0] for v in value]
     if kind in ("str", "text") and isinstance(value, str):
         return scrub(value)[0]
     return bool(value) if kind == "bool" else value
@@ -233,23 +236,25 @@ def _import_chunk(conn: sqlite3.Connection, chunk: list[tuple[int, str | bytes]]
     return duplicates
 
 
-def _insert(conn: sqlite3.Connection, kind: str, fields: dict[str, object]) -> bool:
+def _insert(conn: sqlite3.Connection, kind: str, fields: dict[str, Any]) -> bool:
     """Store one record; False when it is already stored."""
     if kind == "prompt":
         return _insert_prompt(conn, fields)
-    if conn.execute(DUPLICATE_SQL[kind], fields).fetchone():
-        return False
-    _register_session(conn, fields)
-    row = {k: json.dumps(v) if isinstance(v, list) else v for k, v in fields.items()}
+    f = fields
     if kind == "observation":
-        row["flagged"] = observation_flag(*(fields[n] for n in ("title", "subtitle", "narrative",
-                                                                 "facts", "concepts")))
-    elif kind == "summary":
-        row["flagged"] = summary_flag(fields[n] for n in ("request", "investigated", "learned",
-                                                          "completed", "next_steps", "notes"))
-    names = ", ".join(row)
-    conn.execute(f"INSERT INTO {TABLES[kind]} ({names}) VALUES ({', '.join(':' + n for n in row)})",
-                 row)
+        if observations.exists(conn, f["session_id"], f["title"], f["created_at"]):
+            return False
+        _register_session(conn, fields)
+        observations.insert(conn, Observation(*(_value(f[name]) for name in Observation.FIELDS)),
+                            session_id=f["session_id"], project=f["project"],
+                            created_at=f["created_at"], prompt_number=f["prompt_number"])
+    else:
+        if summaries.exists(conn, f["session_id"]):
+            return False
+        _register_session(conn, fields)
+        summaries.insert(conn, Summary(*(f[name] for name in Summary.FIELDS)), session_id=f["session_id"],
+                         project=f["project"], created_at=f["created_at"], updated_at=f["updated_at"],
+                         prompt_number=f["prompt_number"])
     return True
 
 
@@ -263,6 +268,10 @@ def _insert_prompt(conn: sqlite3.Connection, fields: dict[str, object]) -> bool:
                                str(fields["project"]), str(fields["text"]), bool(fields["private"]),
                                str(fields["created_at"]))
     return True
+
+
+def _value(value: object) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _register_session(conn: sqlite3.Connection, fields: dict[str, object]) -> None:

@@ -126,6 +126,14 @@ def insert(conn: sqlite3.Connection, obs: Observation, *, session_id: str, proje
     return int(cursor.lastrowid or 0)
 
 
+def date_by_events(conn: sqlite3.Connection, session_id: str) -> None:
+    """Date the session's observations by the newest event each was made from (a backfill
+    stores them long after the work)."""
+    conn.execute("UPDATE observations SET created_at = coalesce((SELECT max(e.created_at) FROM"
+                 " json_each(observations.source_event_ids) j JOIN events e ON e.id = j.value),"
+                 " created_at) WHERE session_id = ?", (session_id,))
+
+
 def exists(conn: sqlite3.Connection, session_id: str, title: str, created_at: str) -> bool:
     """Whether this session already holds an observation with this title and time."""
     return conn.execute(

@@ -80,6 +80,14 @@ def insert(conn: sqlite3.Connection, summary: Summary, *, session_id: str, proje
     return int(cursor.lastrowid or 0)
 
 
+def date_by_events(conn: sqlite3.Connection, session_id: str) -> None:
+    """Date the session's summary by its events: created at the first, updated at the last."""
+    conn.execute("UPDATE summaries SET created_at = coalesce((SELECT min(created_at) FROM events"
+                 " WHERE session_id = :s), created_at), updated_at = coalesce((SELECT"
+                 " max(created_at) FROM events WHERE session_id = :s), updated_at)"
+                 " WHERE session_id = :s", {"s": session_id})
+
+
 def exists(conn: sqlite3.Connection, session_id: str) -> bool:
     return conn.execute("SELECT 1 FROM summaries WHERE session_id = ?",
                         (session_id,)).fetchone() is not None

@@ -181,3 +181,37 @@ def test_a_list_column_not_stored_by_insert_still_reads(conn: sqlite3.Connection
     assert found is not None
     assert (found.facts, found.concepts, found.files_modified, found.source_event_ids) == (
         ("not json",), ("one",), OBS.files_modified, ())
+
+
+# -- search's SQL (store.matching) ------------------------------------------------------------
+def test_matching_filters_ranks_and_reads_records(conn: sqlite3.Connection) -> None:
+    from recall_plugin.search import Filters
+    from recall_plugin.store import matching
+
+    uploader = add(conn)
+    parser = add(conn, Observation("feature", "Parser keeps the last line", concepts=("parsing",),
+                                   files_modified=("parse.py",)), at="2026-11-25T00:00:00Z")
+    elsewhere = add(conn, project="q")
+    with db.write(conn):
+        summaries.insert(conn, SUMMARY, session_id="s1", project="p", created_at="2026-11-22T00:00:00Z",
+                         updated_at="2026-11-22T00:00:00Z")
+    assert matching.where(Filters(), "observations") == ("1", [])
+    assert matching.where(Filters(file="x", concept="c"), "summaries") == ("0", [])
+    everything = [uploader, parser, elsewhere]
+    assert matching.passing(conn, "observations", everything, Filters(project="p")) == [uploader, parser]
+    assert matching.passing(conn, "observations", everything, Filters(file="parse.py")) == [parser]
+    assert matching.passing(conn, "observations", everything, Filters(concept="retry")) == [uploader,
+                                                                                              elsewhere]
+    assert matching.passing(conn, "observations", everything, Filters(since="2026-11-24")) == [parser]
+    assert matching.passing(conn, "observations", everything, Filters(types=("feature",))) == [parser]
+    best = matching.fts_best(conn, "observations", '"retry"', "1, 1, 1, 1, 1, 1, 1", 10)
+    assert sorted(i for i, _ in best) == [uploader, elsewhere] and all(rank < 0 for _, rank in best)
+    scoped = matching.fts_best_where(conn, "observations", '"retry"', "1, 1, 1, 1, 1, 1, 1",
+                                     Filters(project="q"), 10)
+    assert [i for i, _ in scoped] == [elsewhere]
+    assert "Parser keeps the last line" in matching.texts(conn, "observations", [parser])[parser]
+    found = matching.matching(conn, "observations", everything, Filters(project="p"))
+    assert [o.id for o in found] == [uploader, parser] and isinstance(found[0], StoredObservation)
+    (summary,) = matching.newest(conn, "summaries", Filters(project="p"), 5)
+    assert isinstance(summary, StoredSummary) and summary.summary == SUMMARY
+    assert [o.id for o in matching.newest(conn, "observations", Filters(), 2)] == [parser, elsewhere]

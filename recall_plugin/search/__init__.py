@@ -19,13 +19,14 @@ relevant memory") instead of every record. Dates named in the query ("last week"
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import dataclass, field, replace
 
 from .. import ftsquery as terms
 from .. import querydates as dates
 from ..index import VectorIndex
+from ..records import StoredObservation, StoredSummary
+from ..store import matching
 
 DEPTH = 60             # candidates per leg, independent of limit
 FTS_WEIGHT = 1.0       # a record holding every query word
@@ -39,10 +40,6 @@ IDF_CAP = 1000         # a word's records are counted up to this many (more: sim
 RANK_MOST = 2000       # BM25 ranks at most the newest 2,000 records a query matches (see _newest)
 FTS_WEIGHTS = {"observations": "2.0, 1.5, 1.0, 1.5, 1.5, 1.0, 1.5",
                "summaries": "1.5, 1.0, 1.0, 1.0, 1.0, 1.0"}
-FTS_COLUMNS = {"observations": ("title", "subtitle", "narrative", "facts", "concepts", "files_read",
-                                  "files_modified"),
-               "summaries": ("request", "investigated", "learned", "completed", "next_steps", "notes")}
-FTS_TEXT = {table: " || ' ' || ".join(f"{table}.{c}" for c in cols) for table, cols in FTS_COLUMNS.items()}
 PREFIX = {"observations": "obs", "summaries": "sum"}
 
 @dataclass(frozen=True)
@@ -126,59 +123,21 @@ def _wanted(filters: Filters, kind: str) -> bool:
         t != "summary" for t in filters.types)
 
 
-def _where(filters: Filters, table: str, by_id: bool = False) -> tuple[str, list[object]]:
-    """The SQL condition for ``filters``. ``by_id``: the rows are already named by id (``id IN
-    (...)``), so the filtered columns are written ``+column``: SQLite otherwise walks the whole
-    project index for ``project = ?`` (20,000 entries of a 100,000-record store, 18 ms) instead
-    of looking up the few hundred ids (1.5 ms)."""
-    clauses: list[str] = []
-    args: list[object] = []
-    plus = "+" if by_id else ""
-    if filters.project:
-        clauses.append(f"{plus}{table}.project = ?")
-        args.append(filters.project)
-    if table == "observations" and any(t != "summary" for t in filters.types):
-        types = [t for t in filters.types if t != "summary"]
-        clauses.append(f"{plus}observations.type IN ({','.join('?' * len(types))})")
-        args += types
-    for bound, op in ((filters.since, ">="), (filters.until, "<")):
-        if bound:
-            clauses.append(f"{plus}{table}.created_at {op} ?")
-            args.append(bound)
-    if table == "observations" and filters.file:
-        clauses.append("(observations.files_read LIKE ? OR observations.files_modified LIKE ?)")
-        args += [f"%{filters.file}%"] * 2
-    if table == "observations" and filters.concept:
-        clauses.append("observations.concepts LIKE ?")
-        args.append(f'%"{filters.concept}"%')
-    if table == "summaries" and (filters.file or filters.concept):
-        clauses.append("0")
-    return (" AND ".join(clauses) or "1"), args
-
-
 def _fts_ranked(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
                 limit: int) -> list[tuple[int, float]]:
     """(id, bm25) of the best ``limit`` matches under ``filters``. With a filter, the best
     ``OVERFETCH * limit`` of the whole table are ranked on the FTS index alone and filtered by id: if
     ``limit`` of them pass, they are exactly the filtered best; only a more selective filter
     pays for a join on every match."""
-    rank = f"bm25({table}_fts, {FTS_WEIGHTS[table]})"
-    sql = (f"SELECT rowid, {rank} AS rank FROM {table}_fts WHERE {table}_fts MATCH ?"
-           " AND rowid >= ? ORDER BY rank, rowid DESC LIMIT ?")
     floor = _newest(conn, table, match)
-    where, args = _where(filters, table)
-    if where == "1":
-        return [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, floor, limit))]
-    wide = [(int(r[0]), float(r[1])) for r in conn.execute(sql, (match, floor, limit * OVERFETCH))]
-    refs = [f"{PREFIX[table]}:{i}" for i, _ in wide]
-    keep = {int(ref.split(":")[1]) for ref in _passing(conn, refs, filters)}
+    if matching.where(filters, table)[0] == "1":
+        return matching.fts_best(conn, table, match, FTS_WEIGHTS[table], limit, floor)
+    wide = matching.fts_best(conn, table, match, FTS_WEIGHTS[table], limit * OVERFETCH, floor)
+    keep = set(matching.passing(conn, table, [i for i, _ in wide], filters))
     passed = [(i, r) for i, r in wide if i in keep]
     if len(passed) >= limit or (len(wide) < limit * OVERFETCH and not floor):
         return passed[:limit]  # enough passed, or every match was seen
-    sql = (f"SELECT {table}.id, {rank} AS rank FROM {table}_fts"
-           f" JOIN {table} ON {table}.id = {table}_fts.rowid WHERE {table}_fts MATCH ? AND {where}"
-           f" ORDER BY rank, {table}.id DESC LIMIT ?")
-    return [(int(r[0]), float(r[1])) for r in conn.execute(sql, [match, *args, limit])]
+    return matching.fts_best_where(conn, table, match, FTS_WEIGHTS[table], filters, limit)
 
 
 def _newest(conn: sqlite3.Connection, table: str, match: str) -> int:
@@ -186,9 +145,7 @@ def _newest(conn: sqlite3.Connection, table: str, match: str) -> int:
     there are fewer. Scoring is the cost of an FTS query (a query holding three common words of
     a 100,000-record store matches 6,000 records: 20 ms of BM25, 0.7 ms to count them), and
     listing match ids newest first costs no scoring at all."""
-    row = conn.execute(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
-                       " ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, RANK_MOST - 1)).fetchone()
-    return int(row[0]) if row else 0
+    return matching.fts_nth_newest(conn, table, match, RANK_MOST)
 
 
 def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters,
@@ -196,11 +153,7 @@ def _fts_rows(conn: sqlite3.Connection, table: str, match: str, filters: Filters
     """(id, bm25, text) of the best ``limit`` matches: ranked on ids alone, then the text of
     those few read (SQLite would otherwise build the text of every match before sorting)."""
     ranked = _fts_ranked(conn, table, match, filters, limit)
-    if not ranked:
-        return []
-    rows = conn.execute(f"SELECT id, {FTS_TEXT[table]} FROM {table} WHERE id IN"
-                        f" ({','.join('?' * len(ranked))})", [i for i, _ in ranked])
-    text = {int(r[0]): str(r[1] or "") for r in rows}
+    text = matching.texts(conn, table, [i for i, _ in ranked])
     return [(i, rank, text.get(i, "")) for i, rank in ranked]
 
 
@@ -257,10 +210,7 @@ def _passing(conn: sqlite3.Connection, refs: list[str], filters: Filters) -> set
         ids = [int(r.split(":")[1]) for r in refs if r.startswith(prefix + ":")]
         if not ids or not _wanted(filters, table):
             continue
-        where, args = _where(filters, table, by_id=True)
-        rows = conn.execute(f"SELECT id FROM {table} WHERE id IN ({','.join('?' * len(ids))})"
-                            f" AND {where}", [*ids, *args])
-        out.update(f"{prefix}:{row[0]}" for row in rows)
+        out.update(f"{prefix}:{i}" for i in matching.passing(conn, table, ids, filters))
     return out
 
 
@@ -362,44 +312,35 @@ def _neg_time(stamp: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in stamp)
 
 
-OBS_COLUMNS = ("id, 'observation' AS kind, type, title, subtitle, project, session_id, created_at,"
-               " files_read, files_modified, flagged")
-SUM_COLUMNS = ("id, 'summary' AS kind, 'summary' AS type, request AS title, completed AS subtitle,"
-               " project, session_id, created_at, '[]' AS files_read, '[]' AS files_modified, flagged")
-
-
 def load_hits(conn: sqlite3.Connection, fused: dict[str, Evidence],
               filters: Filters) -> list[Hit | None]:
-    """Rows for the fused refs that pass the filters (vector hits are filtered here too)."""
+    """Hits for the fused refs whose records pass the filters (vector hits are filtered here too)."""
     out: list[Hit | None] = []
-    for table, prefix, columns in (("observations", "obs", OBS_COLUMNS),
-                                   ("summaries", "sum", SUM_COLUMNS)):
+    for table, prefix in PREFIX.items():
         ids = [int(r.split(":")[1]) for r in fused if r.startswith(prefix + ":")]
         if not ids or not _wanted(filters, table):
             continue
-        where, args = _where(filters, table, by_id=True)
-        rows = conn.execute(f"SELECT {columns} FROM {table} WHERE id IN"
-                            f" ({','.join('?' * len(ids))}) AND {where}", [*ids, *args])
-        out += [_hit(row, fused[f"{prefix}:{row[0]}"]) for row in rows]
+        out += [_hit(record, fused[f"{prefix}:{record.id}"])
+                for record in matching.matching(conn, table, ids, filters)]
     return out
 
 
-def _hit(row: sqlite3.Row | tuple[object, ...], ev: Evidence | None = None) -> Hit:
-    files = tuple(dict.fromkeys(json.loads(str(row[9])) + json.loads(str(row[8]))))
+def _hit(record: StoredObservation | StoredSummary, ev: Evidence | None = None) -> Hit:
     ev = ev or Evidence()
-    return Hit(int(str(row[0])), str(row[1]), str(row[2]), str(row[3]), str(row[4] or ""),
-               str(row[5]), str(row[6]), str(row[7]), files, ev.score if ev.matched else 0.0,
-               ev.matched, str(row[10] or ""), ev.fts, ev.vector)
+    if isinstance(record, StoredObservation):
+        kind, type_, title, subtitle = "observation", record.type, record.title, record.subtitle
+        files = tuple(dict.fromkeys(record.files_modified + record.files_read))
+    else:
+        kind, type_, title, subtitle, files = "summary", "summary", record.request, record.completed, ()
+    return Hit(record.id, kind, type_, title, subtitle, record.project, record.session_id,
+               record.created_at, files, ev.score if ev.matched else 0.0, ev.matched, record.flagged,
+               ev.fts, ev.vector)
 
 
 def recent(conn: sqlite3.Connection, filters: Filters, limit: int) -> list[Hit]:
     hits: list[Hit] = []
-    for table, columns in (("observations", OBS_COLUMNS), ("summaries", SUM_COLUMNS)):
-        if not _wanted(filters, table):
-            continue
-        where, args = _where(filters, table)
-        rows = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}"
-                            " ORDER BY created_at DESC, id DESC LIMIT ?", [*args, limit])
-        hits += [_hit(row) for row in rows]
+    for table in PREFIX:
+        if _wanted(filters, table):
+            hits += [_hit(record) for record in matching.newest(conn, table, filters, limit)]
     hits.sort(key=lambda h: h.created_at, reverse=True)
     return hits[:limit]

@@ -90,7 +90,8 @@ def from_row(row: Sequence[Any]) -> StoredObservation:
         lists[2], lists[3], decode_ids(row[12]), row[13], row[14], row[15], row[16], row[17])
 
 
-def _records(cursor: sqlite3.Cursor) -> Iterator[StoredObservation]:
+def from_cursor(cursor: sqlite3.Cursor) -> Iterator[StoredObservation]:
+    """The records of the rows a ``SELECT *`` on the table returns."""
     names = tuple(d[0] for d in cursor.description)
     if names == StoredObservation.FIELDS:  # the migrated table: by position, the fast way
         return (from_row(row) for row in cursor)
@@ -98,7 +99,7 @@ def _records(cursor: sqlite3.Cursor) -> Iterator[StoredObservation]:
 
 
 def _read(conn: sqlite3.Connection, sql: str, args: Sequence[object] = ()) -> list[StoredObservation]:
-    return list(_records(conn.execute(sql, args)))
+    return list(from_cursor(conn.execute(sql, args)))
 
 
 def _marks(ids: Sequence[object]) -> str:
@@ -183,7 +184,7 @@ def timeline(conn: sqlite3.Connection, anchor: str, before: int, after: int,
 def each(conn: sqlite3.Connection, project: str | None = None) -> Iterator[StoredObservation]:
     """Every observation (of ``project``), oldest first."""
     where, args = ("WHERE project = ?", [project]) if project else ("", [])
-    yield from _records(conn.execute(f"SELECT * FROM observations {where} ORDER BY created_at, id", args))
+    yield from from_cursor(conn.execute(f"SELECT * FROM observations {where} ORDER BY created_at, id", args))
 
 
 def count(conn: sqlite3.Connection) -> int:

@@ -34,10 +34,14 @@ def record(values: dict[str, Any]) -> StoredSummary:
         None if last is None else int(last), str(get("flagged") or ""))
 
 
-def _read(conn: sqlite3.Connection, sql: str, args: Sequence[object] = ()) -> list[StoredSummary]:
-    cursor = conn.execute(sql, args)
+def from_cursor(cursor: sqlite3.Cursor) -> Iterator[StoredSummary]:
+    """The records of the rows a ``SELECT *`` on the table returns."""
     names = [d[0] for d in cursor.description]
-    return [record(dict(zip(names, row, strict=True))) for row in cursor]
+    return (record(dict(zip(names, row, strict=True))) for row in cursor)
+
+
+def _read(conn: sqlite3.Connection, sql: str, args: Sequence[object] = ()) -> list[StoredSummary]:
+    return list(from_cursor(conn.execute(sql, args)))
 
 
 def _flag(summary: Summary) -> str:
@@ -129,7 +133,4 @@ def recent(conn: sqlite3.Connection, project: str, limit: int, *,
 def each(conn: sqlite3.Connection, project: str | None = None) -> Iterator[StoredSummary]:
     """Every summary (of ``project``), oldest first."""
     where, args = ("WHERE project = ?", [project]) if project else ("", [])
-    cursor = conn.execute(f"SELECT * FROM summaries {where} ORDER BY created_at, id", args)
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield record(dict(zip(names, row, strict=True)))
+    yield from from_cursor(conn.execute(f"SELECT * FROM summaries {where} ORDER BY created_at, id", args))

@@ -215,3 +215,15 @@ def test_matching_filters_ranks_and_reads_records(conn: sqlite3.Connection) -> N
     (summary,) = matching.newest(conn, "summaries", Filters(project="p"), 5)
     assert isinstance(summary, StoredSummary) and summary.summary == SUMMARY
     assert [o.id for o in matching.newest(conn, "observations", Filters(), 2)] == [parser, elsewhere]
+
+
+def test_get_asks_in_chunks_and_after_lists_what_came_later(conn: sqlite3.Connection) -> None:
+    first, second = add(conn), add(conn)
+    asked = [*range(10_000, 10_000 + 2 * observations.CHUNK), second, first]  # three statements
+    assert [o.id for o in observations.get(conn, asked)] == [second, first]
+    assert observations.max_id(conn) == second and summaries.max_id(conn) == 0
+    assert [o.id for o in observations.after(conn, first)] == [second]
+    with db.write(conn):
+        summaries.upsert(conn, SUMMARY, session_id="s1", project="p", prompt_number=None,
+                         stamp="2026-11-21T10:00:00Z", last_event_id=None)
+    assert [s.last_event_id for s in summaries.after(conn, 0)] == [None]

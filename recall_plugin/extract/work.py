@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..providers.base import Message
-from ..store import calls, events
+from ..store import calls, events, summaries
 from ..store.db import write
 from ..store.rows import StoredEvent
 from ..vocab import utc_stamp_ms
@@ -147,11 +147,13 @@ def set_state(conn: sqlite3.Connection, name: str, value: str) -> None:
 
 def summary_is_current(conn: sqlite3.Connection, batch: Batch) -> bool:
     """True when the session's summary already covers every tool call before this batch."""
+    covered = summaries.last_event_id(conn, batch.session_id)
+    if covered is None:
+        return False
     row = conn.execute(
-        "SELECT (SELECT last_event_id FROM summaries WHERE session_id = :s),"
-        " (SELECT max(id) FROM events WHERE session_id = :s AND id < :first AND kind IN"
-        " ('tool', 'tool_failure'))", {"s": batch.session_id, "first": batch.event_ids[0]}).fetchone()
-    return row[0] is not None and (row[1] is None or row[0] >= row[1])
+        "SELECT max(id) FROM events WHERE session_id = ? AND id < ? AND kind IN ('tool', 'tool_failure')",
+        (batch.session_id, batch.event_ids[0])).fetchone()
+    return row[0] is None or covered >= row[0]
 
 
 def skip_done(conn: sqlite3.Connection, batch: Batch) -> None:

@@ -36,7 +36,7 @@ from .. import log
 from ..capture.privacy import redact_secrets
 from ..index import VectorIndex
 from ..search import fts_query
-from ..store import calls
+from ..store import calls, observations, summaries
 from ..store import events as event_rows
 from ..store import sessions as session_rows
 from ..store.barrier import BarrierTimeout, held
@@ -150,8 +150,8 @@ def _whole_sessions(conn: sqlite3.Connection, session_id: str | None, project: s
 
 
 def _horizon(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    return tuple(int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0])  # type: ignore[return-value]
-                 for t in ("observations", "summaries", "turns"))
+    turns = int(conn.execute("SELECT coalesce(max(id), 0) FROM turns").fetchone()[0])
+    return observations.max_id(conn), summaries.max_id(conn), turns
 
 
 def _complete(conn: sqlite3.Connection, obs: list[int], sums: list[int], prompts: list[int],
@@ -193,10 +193,8 @@ def _prompt_events(conn: sqlite3.Connection, prompts: Sequence[int]) -> list[int
 
 def _source_events(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int]) -> set[int]:
     """The events each observation was made from, and the last event each summary covers."""
-    ids = {i for r in _rows(conn, "SELECT source_event_ids FROM observations WHERE id IN ({})", obs)
-           for i in json.loads(r[0])}
-    return ids | {r[0] for r in _rows(conn, "SELECT last_event_id FROM summaries WHERE id IN ({})"
-                                           " AND last_event_id IS NOT NULL", sums)}
+    ids = {i for o in observations.get(conn, obs) for i in o.source_event_ids}
+    return ids | {s.last_event_id for s in summaries.get(conn, sums) if s.last_event_id is not None}
 
 
 def _turns(conn: sqlite3.Connection, picked: dict[str, Sequence[int]], touched: set[int]) -> list[int]:
@@ -208,14 +206,16 @@ def _turns(conn: sqlite3.Connection, picked: dict[str, Sequence[int]], touched: 
 
 def _items(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int],
            prompts: Sequence[int]) -> list[Item]:
-    queries = (("obs", "SELECT id, created_at, project, title FROM observations", obs),
-               ("sum", "SELECT id, created_at, project, request FROM summaries", sums),
-               ("prompt", "SELECT id, created_at, project, text FROM prompts", prompts))
-    items = []
-    for prefix, select, ids in queries:
-        items += [Item(f"{prefix}:{r[0]}", r[1], r[2], " ".join(str(r[3]).split())[:100])
-                  for r in _rows(conn, select + " WHERE id IN ({})", ids)]
-    return items
+    items = [Item(f"obs:{o.id}", o.created_at, o.project, _shown(o.title))
+             for o in observations.get(conn, obs)]
+    items += [Item(f"sum:{s.id}", s.created_at, s.project, _shown(s.request))
+              for s in summaries.get(conn, sums)]
+    return items + [Item(f"prompt:{r[0]}", r[1], r[2], _shown(str(r[3]))) for r in _rows(
+        conn, "SELECT id, created_at, project, text FROM prompts WHERE id IN ({})", prompts)]
+
+
+def _shown(text: str) -> str:
+    return " ".join(text.split())[:100]
 
 
 def forget(conn: sqlite3.Connection, *, ids: Sequence[int | str] = (), query: str | None = None,
@@ -274,12 +274,14 @@ def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
             extra[table].update(int(r[0]) for r in conn.execute(
                 f"SELECT id FROM {table} WHERE session_id = ?", (session,)))
     events = set(chosen.events)
-    late = dict(zip(("observations", "summaries", "turns"), chosen.horizon, strict=True))
-    columns = {"observations": "source_event_ids", "summaries": "json_array(last_event_id)",
-               "turns": "event_ids"}
-    for table, after in late.items() if events else ():
-        extra[table].update(int(r[0]) for r in conn.execute(
-            f"SELECT id, {columns[table]} FROM {table} WHERE id > ?", (after,))
+    if events:
+        obs_after, sum_after, turn_after = chosen.horizon
+        extra["observations"].update(o.id for o in observations.after(conn, obs_after)
+                                     if events.intersection(o.source_event_ids))
+        extra["summaries"].update(s.id for s in summaries.after(conn, sum_after)
+                                  if s.last_event_id in events)
+        extra["turns"].update(int(r[0]) for r in conn.execute(
+            "SELECT id, event_ids FROM turns WHERE id > ?", (turn_after,))
             if events.intersection(json.loads(r[1] or "[]")))
     if not any(extra.values()):
         return chosen

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 TABLE = "observations"
+CHUNK = 500  # ids per statement (SQLite limits the variables of one)
 LISTS = ("facts", "concepts", "files_read", "files_modified")
 # The columns that make an observation's searchable text (FTS5 indexes these, in this order).
 TEXT_COLUMNS = ("title", "subtitle", "narrative", "facts", "concepts", "files_read", "files_modified")
@@ -147,11 +148,12 @@ def get(conn: sqlite3.Connection, ids: Sequence[int], project: str | None = None
         ) -> list[StoredObservation]:
     """The observations ``ids`` (of ``project`` when given), in the order asked; unknown ids
     are left out."""
-    if not ids:
-        return []
     scope, extra = (" AND project = ?", [project]) if project is not None else ("", [])
-    found = {o.id: o for o in _read(conn, f"SELECT * FROM observations WHERE id IN ({_marks(ids)})"
-                                    f"{scope}", [*ids, *extra])}
+    found: dict[int, StoredObservation] = {}
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start:start + CHUNK])
+        found.update((o.id, o) for o in _read(
+            conn, f"SELECT * FROM observations WHERE id IN ({_marks(part)}){scope}", [*part, *extra]))
     return [found[i] for i in ids if i in found]
 
 
@@ -193,3 +195,13 @@ def count(conn: sqlite3.Connection) -> int:
 
 def _has_column(conn: sqlite3.Connection, name: str) -> bool:
     return any(str(r[1]) == name for r in conn.execute("PRAGMA table_info(observations)"))
+
+
+def max_id(conn: sqlite3.Connection) -> int:
+    """The highest id stored so far (0 when empty)."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0])
+
+
+def after(conn: sqlite3.Connection, last_id: int) -> list[StoredObservation]:
+    """The records with an id above ``last_id`` (stored since it was the highest), by id."""
+    return _read(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id", (last_id,))

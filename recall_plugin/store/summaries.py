@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 TABLE = "summaries"
+CHUNK = 500  # ids per statement (SQLite limits the variables of one)
 # The columns that make a summary's searchable text (FTS5 indexes these, in this order).
 TEXT_COLUMNS = Summary.FIELDS
 
@@ -101,11 +102,13 @@ def exists(conn: sqlite3.Connection, session_id: str) -> bool:
 def get(conn: sqlite3.Connection, ids: Sequence[int], project: str | None = None) -> list[StoredSummary]:
     """The summaries ``ids`` (of ``project`` when given), in the order asked; unknown ids are
     left out."""
-    if not ids:
-        return []
     scope, extra = (" AND project = ?", [project]) if project is not None else ("", [])
-    found = {s.id: s for s in _read(conn, f"SELECT * FROM summaries WHERE id IN"
-                                    f" ({','.join('?' * len(ids))}){scope}", [*ids, *extra])}
+    found: dict[int, StoredSummary] = {}
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start:start + CHUNK])
+        found.update((s.id, s) for s in _read(
+            conn, f"SELECT * FROM summaries WHERE id IN ({','.join('?' * len(part))}){scope}",
+            [*part, *extra]))
     return [found[i] for i in ids if i in found]
 
 
@@ -134,3 +137,13 @@ def each(conn: sqlite3.Connection, project: str | None = None) -> Iterator[Store
     """Every summary (of ``project``), oldest first."""
     where, args = ("WHERE project = ?", [project]) if project else ("", [])
     yield from from_cursor(conn.execute(f"SELECT * FROM summaries {where} ORDER BY created_at, id", args))
+
+
+def max_id(conn: sqlite3.Connection) -> int:
+    """The highest id stored so far (0 when empty)."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM summaries").fetchone()[0])
+
+
+def after(conn: sqlite3.Connection, last_id: int) -> list[StoredSummary]:
+    """The records with an id above ``last_id`` (stored since it was the highest), by id."""
+    return _read(conn, "SELECT * FROM summaries WHERE id > ? ORDER BY id", (last_id,))

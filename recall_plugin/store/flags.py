@@ -7,11 +7,11 @@ here; ``backfill`` checks rows stored before the column existed (or by an older 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
 from ..directives import detect
+from .observations import decode_list
 
 OBSERVATION_TEXT = ("title", "subtitle", "narrative", "facts", "concepts")
 OBSERVATION_LISTS = ("facts", "concepts")
@@ -20,15 +20,9 @@ SUMMARY_TEXT = ("request", "investigated", "learned", "completed", "next_steps",
 
 def _listed(value: object) -> list[str]:
     """A JSON list column (or an already decoded list) as strings."""
-    if isinstance(value, str):
-        text = value
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return [text]
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
-    return [] if value is None else [str(value)]
+    return list(decode_list(value))
 
 
 def observation_flag(title: object, subtitle: object, narrative: object, facts: object,

@@ -227,3 +227,28 @@ def test_get_asks_in_chunks_and_after_lists_what_came_later(conn: sqlite3.Connec
         summaries.upsert(conn, SUMMARY, session_id="s1", project="p", prompt_number=None,
                          stamp="2026-11-21T10:00:00Z", last_event_id=None)
     assert [s.last_event_id for s in summaries.after(conn, 0)] == [None]
+
+
+# -- store.selection (forget's row-level SQL) --------------------------------------------------
+def test_rows_select_delete_and_check_what_is_left(conn: sqlite3.Connection) -> None:
+    from recall_plugin.store import selection as rows
+
+    keep = add(conn, OBS.replace(title="Parser keeps the last line"), session="s2")
+    first, second = add(conn), add(conn, at="2026-11-25T00:00:00Z")
+    assert rows.select_ids(conn, "observations", [("session_id", "=", "s1")]) == [first, second]
+    assert rows.select_ids(conn, "observations", [("created_at", ">=", "2026-11-22")]) == [second]
+    assert rows.select_ids(conn, "observations", [], '"parser"') == [keep]
+    assert rows.select_ids(conn, "observations", [], None, {second, keep}) == [keep, second]
+    assert rows.sessions_of_project(conn, "observations", "p") == {"s1", "s2"}
+    assert rows.sessions_of(conn, "observations", [keep]) == {"s2"}
+    assert rows.ids_of_session(conn, "observations", "s1") == [first, second]
+    assert rows.count_of_session(conn, "observations", "s1") == 2
+    with db.write(conn):
+        rows.delete(conn, "observations", [first, second])
+    assert rows.left(conn, "observations", [first, second, keep]) == 1
+    assert rows.left(conn, "observations", [first, second], fts=True) == 0
+    assert rows.left(conn, "observations", [keep], fts=True) == 1
+    with pytest.raises(ValueError, match="not a table"):
+        rows.delete(conn, "observations; DROP TABLE x", [1])
+    with pytest.raises(ValueError, match="conditions"):
+        rows.select_ids(conn, "observations", [("title", "=", "x")])

@@ -36,7 +36,7 @@ from .. import log
 from ..capture.privacy import redact_secrets
 from ..index import VectorIndex
 from ..search import fts_query
-from ..store import calls, observations, summaries
+from ..store import calls, observations, selection, summaries
 from ..store import events as event_rows
 from ..store import sessions as session_rows
 from ..store.barrier import BarrierTimeout, held
@@ -144,9 +144,8 @@ def _whole_sessions(conn: sqlite3.Connection, session_id: str | None, project: s
     if session_id:
         return (session_id,) if not project or not session_rows.in_other_project(
             conn, session_id, project) else ()
-    return tuple(sorted({r[0] for table in ("sessions", "events", "observations", "summaries")
-                         for r in conn.execute(f"SELECT DISTINCT session_id FROM {table} WHERE project = ?",
-                                               (project,))}))
+    return tuple(sorted({session for table in ("sessions", "events", "observations", "summaries")
+                         for session in selection.sessions_of_project(conn, table, str(project))}))
 
 
 def _horizon(conn: sqlite3.Connection) -> tuple[int, int, int]:
@@ -167,16 +166,8 @@ def _complete(conn: sqlite3.Connection, obs: list[int], sums: list[int], prompts
 def _select(conn: sqlite3.Connection, table: str, filters: list[Filter], query: str | None,
             wanted: frozenset[int] | None = None) -> list[int]:
     """Ids of ``table`` passing the filters, matching every word of ``query``, among ``wanted``."""
-    clauses = [f"{column} {op} ?" for column, op, _ in filters]
-    args = [value for _, _, value in filters]
-    if query and table in FTS_TABLES:
-        clauses.append(f"id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)")
-        args.append(" ".join(fts_query(word) for word in query.split() if fts_query(word)))
-    if wanted is not None:  # ints only: safe to spell out
-        clauses.append(f"id IN ({','.join(str(i) for i in sorted(wanted))})")
-    rows = conn.execute(f"SELECT id FROM {table} WHERE {' AND '.join(clauses) or '1'} ORDER BY id",
-                        args)
-    return [int(r[0]) for r in rows]
+    match = " ".join(fts_query(word) for word in query.split() if fts_query(word)) if query else None
+    return selection.select_ids(conn, table, filters, match, wanted)
 
 
 def _rows(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[sqlite3.Row]:
@@ -199,8 +190,8 @@ def _source_events(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[
 
 def _turns(conn: sqlite3.Connection, picked: dict[str, Sequence[int]], touched: set[int]) -> list[int]:
     """Turns, in the sessions of the ``picked`` rows, that rendered or answered a ``touched`` event."""
-    sessions = {r[0] for table, ids in picked.items()
-                for r in _rows(conn, f"SELECT DISTINCT session_id FROM {table} WHERE id IN ({{}})", ids)}
+    sessions = {session for table, ids in picked.items()
+                for session in selection.sessions_of(conn, table, ids)}
     return calls.turns_touching(conn, sorted(sessions), touched)
 
 
@@ -261,7 +252,7 @@ def remove(conn: sqlite3.Connection, chosen: Plan) -> Plan:
         session_rows.tombstone(conn, chosen.sessions)
         chosen = _with_late_rows(conn, chosen)
         for table in TABLES:
-            list(_rows(conn, f"DELETE FROM {table} WHERE id IN ({{}})", chosen.rowids(table)))
+            selection.delete(conn, table, chosen.rowids(table))
     return chosen
 
 
@@ -271,8 +262,7 @@ def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
     extra: dict[str, set[int]] = {table: set() for table in TABLES}
     for session in chosen.sessions:
         for table in TABLES:
-            extra[table].update(int(r[0]) for r in conn.execute(
-                f"SELECT id FROM {table} WHERE session_id = ?", (session,)))
+            extra[table].update(selection.ids_of_session(conn, table, session))
     events = set(chosen.events)
     if events:
         obs_after, sum_after, turn_after = chosen.horizon
@@ -292,15 +282,13 @@ def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
 
 def verify(conn: sqlite3.Connection, chosen: Plan, index: VectorIndex | None) -> list[str]:
     """What of ``chosen`` is still stored: in the tables, the FTS indexes, the vector index."""
-    places = [(t, t, "SQLite") for t in TABLES] + [(t, f"{t}_fts_docsize", "the full-text index")
-                                                   for t in FTS_TABLES]
+    places = [(t, False, "SQLite") for t in TABLES] + [(t, True, "the full-text index") for t in FTS_TABLES]
     problems = []
-    for table, stored, where in places:
-        left = len(list(_rows(conn, f"SELECT id FROM {stored} WHERE id IN ({{}})", chosen.rowids(table))))
+    for table, fts, where in places:
+        left = selection.left(conn, table, chosen.rowids(table), fts=fts)
         problems += [f"{left} {table} rows still in {where}"] if left else []
     for session in chosen.sessions:
-        left = sum(conn.execute(f"SELECT count(*) FROM {t} WHERE session_id = ?", (session,)).fetchone()[0]
-                   for t in TABLES)
+        left = sum(selection.count_of_session(conn, t, session) for t in TABLES)
         problems += [f"{left} rows of forgotten session {session} still in SQLite"] if left else []
     if index is not None and chosen.refs:
         problems += index_leftovers(index, chosen.refs)

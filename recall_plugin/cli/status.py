@@ -65,8 +65,8 @@ def render(status: stats.Status) -> str:
         f"last run      {status.last_extractor_run or 'never'}",
     ]
     usage = status.usage_today
-    lines.append(f"today         {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} in / "
-                 f"{usage.get('output_tokens', 0):,} out tokens, ${usage.get('cost_usd', 0):.4f} (estimated)")
+    lines.append(f"today         {usage.calls} calls, {usage.input_tokens:,} in / "
+                 f"{usage.output_tokens:,} out tokens, ${usage.cost_usd:.4f} (estimated)")
     if status.last_error:
         lines.append(f"last error    {status.last_error}")
     lines += [f"paused        {p['reason']}" for p in status.paused]

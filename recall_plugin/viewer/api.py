@@ -16,9 +16,9 @@ from starlette.responses import Response
 from .. import __version__, paths, settings
 from ..queue import spool
 from ..search import Filters, search
-from ..store import stats
+from ..store import feed, stats
 from ..vocab import EVENT_KINDS, OBSERVATION_TYPES, PROVIDER_NAMES, RECORD_TYPES
-from . import auth, queries
+from . import auth, queries, shapes
 from .state import Viewer
 
 MAX_LIMIT = 200
@@ -81,7 +81,7 @@ def observations(request: Request) -> Response:
     with viewer.read() as conn:
         items = [] if asked and not types else queries.observations_page(
             conn, project=project, types=types, before=before, limit=limit)
-        cursor = queries.cursor(conn)
+        cursor = shapes.cursor(feed.cursor(conn))
     next_before = items[-1]["id"] if len(items) == limit else None
     return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
 
@@ -91,7 +91,7 @@ def summaries(request: Request) -> Response:
     before, limit = int_param(request, "before", None, 1), limit_param(request, 20)
     with viewer.read() as conn:
         items = queries.summaries_page(conn, project=project, before=before, limit=limit)
-        cursor = queries.cursor(conn)
+        cursor = shapes.cursor(feed.cursor(conn))
     next_before = items[-1]["id"] if len(items) == limit else None
     return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
 
@@ -121,14 +121,15 @@ def vocab(request: Request) -> Response:
 def projects(request: Request) -> Response:
     viewer = viewer_of(request)
     with viewer.read() as conn:
-        return viewer.json({"items": queries.projects(conn)})
+        return viewer.json({"items": [shapes.project(p) for p in feed.projects(conn)]})
 
 
 def sessions(request: Request) -> Response:
     viewer = viewer_of(request)
     with viewer.read() as conn:
-        items = queries.sessions_page(conn, project=text_param(request, "project"),
-                                      limit=limit_param(request, 50))
+        found = feed.sessions_page(conn, project=text_param(request, "project"),
+                                   limit=limit_param(request, 50))
+        items = [shapes.session_listing(s) for s in found]
     return viewer.json({"items": items})
 
 
@@ -148,12 +149,12 @@ def status_data(viewer: Viewer, conn: sqlite3.Connection,
     root = viewer.data_dir
     provider = conf.text("CLAUDE_RECALL_PROVIDER")
     notes = tuple(f"settings: {p}" for p in conf.problems)
-    data = stats.collect(conn, root, provider, spool.count_lines(paths.queue_dir(root)),
-                         notes).as_dict()
+    found = stats.collect(conn, root, provider, spool.count_lines(paths.queue_dir(root)), notes)
+    data = found.as_dict()
     data.update(model=conf.text(f"CLAUDE_RECALL_{provider.upper()}_MODEL"),
                 fallback=conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER"),
-                last_call=queries.last_call(conn), version=__version__,
-                provider_error=queries.provider_error(conn, str(data.get("last_error") or "")))
+                last_call=shapes.provider_call(feed.last_call(conn)), version=__version__,
+                provider_error=shapes.provider_error(feed.provider_error(conn, found.last_error)))
     return data
 
 
@@ -171,4 +172,5 @@ def usage(request: Request) -> Response:
     from ..providers import billing_note
 
     with viewer.read() as conn:
-        return viewer.json({**queries.usage(conn, days), "billing": billing_note(viewer.conf())})
+        found = feed.usage(conn, days)
+    return viewer.json({**shapes.usage(found), "billing": billing_note(viewer.conf())})

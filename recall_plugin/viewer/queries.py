@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import asdict
 
 from ..search import Hit
 from ..search.records import get_observations, observation_dict
-from ..store.projects import project_label
+from ..store import feed
+from . import shapes
 
 
 def row_dict(row: sqlite3.Row) -> dict[str, object]:
@@ -50,13 +52,6 @@ def summaries_page(conn: sqlite3.Connection, *, project: str | None, before: int
     return [summary_dict(r) for r in rows]
 
 
-def cursor(conn: sqlite3.Connection) -> dict[str, object]:
-    """Where the live stream should start for a page loaded now."""
-    obs = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
-    stamp = conn.execute("SELECT coalesce(max(updated_at), '') FROM summaries").fetchone()[0]
-    return {"obs": int(obs), "sum": str(stamp)}
-
-
 def observations_after(conn: sqlite3.Connection, after: int, limit: int) -> list[dict[str, object]]:
     rows = conn.execute("SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
     return [observation_dict(r) for r in rows]
@@ -88,20 +83,18 @@ def records_for(conn: sqlite3.Connection, hits: list[Hit]) -> list[dict[str, obj
 
 def session_view(conn: sqlite3.Connection, session_id: str) -> dict[str, object] | None:
     """One session in order: prompts, the observations made from each, then the summary."""
-    session = conn.execute("SELECT * FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
-    prompts = [{**row_dict(r), "kind": "prompt"} for r in conn.execute(
-        "SELECT id, prompt_number, text, private, created_at FROM prompts WHERE session_id = ?",
-        (session_id,))]
+    session = feed.session_row(conn, session_id)
+    prompts = [shapes.prompt(p) for p in feed.prompts_of(conn, session_id)]
     observations = [observation_dict(r) for r in conn.execute(
         "SELECT * FROM observations WHERE session_id = ?", (session_id,))]
     summary = conn.execute("SELECT * FROM summaries WHERE session_id = ?", (session_id,)).fetchone()
     if session is None and not prompts and not observations and summary is None:
         return None
     items = sorted(prompts + observations, key=_order)
-    project = session["project"] if session else next(
+    project = session.project if session else next(
         (str(i.get("project")) for i in [*observations, *([row_dict(summary)] if summary else [])]), "")
     return {"session_id": session_id, "project": project,
-            "session": row_dict(session) if session else None,
+            "session": asdict(session) if session else None,
             "items": items, "summary": summary_dict(summary) if summary else None,
             "counts": {"prompts": len(prompts), "observations": len(observations)}}
 
@@ -112,66 +105,3 @@ def _order(item: dict[str, object]) -> tuple[int, int, str, int]:
             0 if item["kind"] == "prompt" else 1, str(item["created_at"]), int(str(item["id"])))
 
 
-def sessions_page(conn: sqlite3.Connection, *, project: str | None, limit: int
-                  ) -> list[dict[str, object]]:
-    """Recent sessions (from captured sessions, or from observations when none were captured)."""
-    scope, args = ("WHERE project = ?", [project]) if project else ("", [])
-    rows = conn.execute(f"""
-        WITH ids AS (SELECT session_id, project, max(created_at) AS at FROM observations {scope}
-                     GROUP BY session_id
-                     UNION ALL SELECT session_id, project, last_event_at FROM sessions {scope})
-        SELECT ids.session_id, min(ids.project) AS project, max(ids.at) AS last_at,
-               (SELECT count(*) FROM observations o WHERE o.session_id = ids.session_id) AS observations,
-               (SELECT count(*) FROM prompts p WHERE p.session_id = ids.session_id) AS prompts,
-               (SELECT request FROM summaries s WHERE s.session_id = ids.session_id) AS request,
-               (SELECT text FROM prompts p WHERE p.session_id = ids.session_id AND NOT p.private
-                ORDER BY prompt_number LIMIT 1) AS first_prompt
-        FROM ids GROUP BY ids.session_id ORDER BY last_at DESC LIMIT ?""", [*args, *args, limit])
-    return [row_dict(r) for r in rows]
-
-
-def projects(conn: sqlite3.Connection) -> list[dict[str, object]]:
-    rows = conn.execute("SELECT project, count(*) AS observations, max(created_at) AS last_at"
-                        " FROM observations GROUP BY project ORDER BY last_at DESC")
-    return [{**row_dict(r), "name": project_label(conn, r["project"])} for r in rows]
-
-
-def usage(conn: sqlite3.Connection, days: int) -> dict[str, object]:
-    """Tokens and estimated cost per day and provider for the last ``days`` days, and totals."""
-    sums = ("count(*) AS calls, coalesce(sum(input_tokens), 0) AS input_tokens,"
-            " coalesce(sum(output_tokens), 0) AS output_tokens,"
-            " coalesce(sum(total_tokens), 0) AS total_tokens,"
-            " round(coalesce(sum(cost_usd), 0), 6) AS cost_usd")
-    since = f"date('now', '-{int(days) - 1} days')"
-    by_day = conn.execute(f"SELECT substr(created_at, 1, 10) AS day, provider, {sums}"
-                          f" FROM provider_calls WHERE created_at >= {since} GROUP BY 1, 2 ORDER BY 1, 2")
-    by_provider = conn.execute(f"SELECT provider, {sums} FROM provider_calls GROUP BY 1 ORDER BY 5 DESC")
-    by_model = conn.execute(f"SELECT provider, model, {sums} FROM provider_calls GROUP BY 1, 2"
-                            " ORDER BY 6 DESC LIMIT 20")
-    today = conn.execute(f"SELECT {sums} FROM provider_calls WHERE created_at >= date('now')")
-    totals = conn.execute(f"SELECT {sums} FROM provider_calls")
-    return {"days": int(days), "by_day": [row_dict(r) for r in by_day],
-            "by_provider": [row_dict(r) for r in by_provider],
-            "by_model": [row_dict(r) for r in by_model],
-            "today": row_dict(today.fetchone()), "totals": row_dict(totals.fetchone())}
-
-
-def last_call(conn: sqlite3.Connection) -> dict[str, object] | None:
-    row = conn.execute("SELECT provider, model, status, error, total_tokens, cost_usd, duration_ms,"
-                       " created_at FROM provider_calls ORDER BY id DESC LIMIT 1").fetchone()
-    return row_dict(row) if row else None
-
-
-def provider_error(conn: sqlite3.Connection, last_error: str | None) -> dict[str, str] | None:
-    """The extractor's last error as ``{"at", "text"}``, or None once a provider call has
-    succeeded after it (the banner then has nothing left to warn about)."""
-    if not last_error:
-        return None
-    stamp, _, text = last_error.partition(" ")
-    if not (len(stamp) >= 19 and stamp[4:5] == "-" and stamp[10:11] == "T"):
-        stamp, text = "", last_error
-    row = conn.execute("SELECT MAX(created_at) FROM provider_calls WHERE status = 'ok'").fetchone()
-    last_ok = str(row[0]) if row and row[0] else ""
-    if last_ok and (not stamp or last_ok > stamp):
-        return None
-    return {"at": stamp, "text": text}

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ..store import feed
 from . import queries
 from .api import status_data, viewer_of
 from .state import Viewer
@@ -45,8 +46,8 @@ class Cursor:
 
 def start_cursor(request: Request, conn: sqlite3.Connection) -> Cursor:
     """From ``Last-Event-ID``, else ``?after=&since=``, else what the store holds now."""
-    now = queries.cursor(conn)
-    obs, stamp = int(str(now["obs"])), str(now["sum"])
+    now = feed.cursor(conn)
+    obs, stamp = now.observation_id, now.summary_stamp
     last = request.headers.get("last-event-id", "")
     raw_stamp: str | None
     if "|" in last:

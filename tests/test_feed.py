@@ -1,0 +1,177 @@
+"""The viewer's store reads (``store.feed``) and the status counts (``store.stats``) return
+typed records, on a real store migrated by the real migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recall_plugin.store import feed, stats
+from recall_plugin.store.db import open_store, write
+
+NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
+@pytest.fixture
+def conn(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    store = open_store(str(data_dir))
+    yield store
+    store.close()
+
+
+def observation(conn: sqlite3.Connection, session_id: str, project: str, at: str) -> int:
+    cur = conn.execute("INSERT INTO observations (session_id, project, type, title, created_at)"
+                       " VALUES (?, ?, 'discovery', 'a finding', ?)", (session_id, project, at))
+    return int(cur.lastrowid or 0)
+
+
+def summary(conn: sqlite3.Connection, session_id: str, project: str, request: str, updated: str) -> None:
+    conn.execute("INSERT INTO summaries (session_id, project, request, created_at, updated_at)"
+                 " VALUES (?, ?, ?, ?, ?)", (session_id, project, request, updated, updated))
+
+
+def session(conn: sqlite3.Connection, session_id: str, project: str, last: str, **extra: object) -> None:
+    cols = ["session_id", "project", "started_at", "last_event_at", *extra]
+    conn.execute(f"INSERT INTO sessions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 (session_id, project, last, last, *extra.values()))
+
+
+def prompt(conn: sqlite3.Connection, session_id: str, number: int, text: str, private: int = 0) -> None:
+    conn.execute("INSERT INTO prompts (session_id, prompt_id, prompt_number, project, text, private,"
+                 " created_at) VALUES (?, ?, ?, 'shop', ?, ?, ?)",
+                 (session_id, f"p{number}", number, text, private, f"2026-11-0{number}T10:00:00Z"))
+
+
+def call(conn: sqlite3.Connection, provider: str, *, status: str = "ok", tokens: int = 100,
+         cost: float = 0.0, at: str | None = None, model: str = "m", session_id: str | None = None,
+         error: str | None = None) -> None:
+    conn.execute("INSERT INTO provider_calls (session_id, provider, model, status, error, input_tokens,"
+                 " output_tokens, total_tokens, cost_usd, duration_ms, created_at)"
+                 f" VALUES (?, ?, ?, ?, ?, ?, 10, ?, ?, 42, {'?' if at else NOW})",
+                 (session_id, provider, model, status, error, tokens - 10, tokens, cost,
+                  *([at] if at else [])))
+
+
+def test_cursor_follows_the_newest_observation_and_summary_stamp(conn: sqlite3.Connection) -> None:
+    assert feed.cursor(conn) == feed.FeedCursor(0, "")
+    with write(conn):
+        observation(conn, "s1", "shop", "2026-11-01T10:00:00Z")
+        newest = observation(conn, "s1", "shop", "2026-11-01T09:00:00Z")
+        summary(conn, "s1", "shop", "first", "2026-11-02T10:00:00Z")
+        summary(conn, "s2", "shop", "second", "2026-11-01T10:00:00Z")
+    assert feed.cursor(conn) == feed.FeedCursor(newest, "2026-11-02T10:00:00Z")
+
+
+def test_session_row_and_prompts_are_typed(conn: sqlite3.Connection) -> None:
+    assert feed.session_row(conn, "s1") is None and feed.prompts_of(conn, "s1") == []
+    with write(conn):
+        session(conn, "s1", "shop", "2026-11-01T10:00:00Z", cwd="/w/shop", prompt_count=2)
+        prompt(conn, "s1", 1, "fix the uploader")
+        prompt(conn, "s1", 2, "my password is hunter2", private=1)
+    row = feed.session_row(conn, "s1")
+    assert row == feed.SessionRow("s1", "shop", None, "/w/shop", None, "2026-11-01T10:00:00Z",
+                                  "2026-11-01T10:00:00Z", None, None, 2)
+    prompts = feed.prompts_of(conn, "s1")
+    assert [(p.prompt_number, p.text, p.private) for p in prompts] == [
+        (1, "fix the uploader", False), (2, "my password is hunter2", True)]
+    assert all(isinstance(p.id, int) and p.created_at.startswith("2026-11-0") for p in prompts)
+
+
+def test_sessions_page_merges_captured_sessions_and_observations(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        session(conn, "captured", "shop", "2026-11-05T10:00:00Z")
+        prompt(conn, "captured", 1, "private first", private=1)
+        prompt(conn, "captured", 2, "the visible ask")
+        observation(conn, "captured", "shop", "2026-11-04T10:00:00Z")
+        observation(conn, "only-obs", "blog", "2026-11-06T10:00:00Z")
+        observation(conn, "only-obs", "blog", "2026-11-03T10:00:00Z")
+        summary(conn, "only-obs", "blog", "theme work", "2026-11-06T11:00:00Z")
+    listed = feed.sessions_page(conn, project=None, limit=10)
+    assert listed == [
+        feed.SessionListing("only-obs", "blog", "2026-11-06T10:00:00Z", 2, 0, "theme work", None),
+        feed.SessionListing("captured", "shop", "2026-11-05T10:00:00Z", 1, 2, None, "the visible ask")]
+    assert [s.session_id for s in feed.sessions_page(conn, project="shop", limit=10)] == ["captured"]
+    assert len(feed.sessions_page(conn, project=None, limit=1)) == 1
+
+
+def test_projects_newest_first_with_their_names(conn: sqlite3.Connection) -> None:
+    assert feed.projects(conn) == []
+    with write(conn):
+        observation(conn, "s1", "shop", "2026-11-01T10:00:00Z")
+        observation(conn, "s2", "blog", "2026-11-03T10:00:00Z")
+        observation(conn, "s3", "shop", "2026-11-02T10:00:00Z")
+    assert feed.projects(conn) == [feed.ProjectListing("blog", 1, "2026-11-03T10:00:00Z", "blog"),
+                                   feed.ProjectListing("shop", 2, "2026-11-02T10:00:00Z", "shop")]
+
+
+def test_usage_on_an_empty_store_is_zero(conn: sqlite3.Connection) -> None:
+    empty = feed.usage(conn, 7)
+    zero = feed.UsageTotals(0, 0, 0, 0, 0.0)
+    assert empty == feed.Usage(7, (), (), (), zero, zero)
+    assert isinstance(empty.totals.cost_usd, float)
+    assert feed.last_call(conn) is None
+
+
+def test_usage_by_day_provider_and_model(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        call(conn, "claude", tokens=800, cost=0.0042, model="haiku")
+        call(conn, "openrouter", tokens=1200, model="free")
+        call(conn, "claude", tokens=300, cost=0.001, model="sonnet", at="2020-01-01T00:00:00Z")
+    found = feed.usage(conn, 14)
+    assert [(d.provider, d.totals.total_tokens) for d in found.by_day] == [("claude", 800),
+                                                                          ("openrouter", 1200)]
+    assert [(p.provider, p.totals.calls, p.totals.total_tokens) for p in found.by_provider] == [
+        ("openrouter", 1, 1200), ("claude", 2, 1100)]
+    assert [(m.model, m.totals.total_tokens) for m in found.by_model] == [
+        ("free", 1200), ("haiku", 800), ("sonnet", 300)]
+    assert found.today == feed.UsageTotals(2, 1980, 20, 2000, 0.0042)
+    assert found.totals.calls == 3 and found.totals.cost_usd == pytest.approx(0.0052)
+
+
+def test_last_call_is_the_newest_by_id(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        call(conn, "gemini", at="2026-11-02T10:00:00Z")
+        call(conn, "claude", status="error", error="429", tokens=0, at="2026-11-01T10:00:00Z")
+    assert feed.last_call(conn) == feed.ProviderCall("claude", "m", "error", "429", 0, 0.0, 42,
+                                                     "2026-11-01T10:00:00Z")
+
+
+def test_provider_error_clears_once_a_later_call_succeeds(conn: sqlite3.Connection) -> None:
+    stamped = "2026-11-02T10:00:00Z 401 from gemini: bad key"
+    assert feed.provider_error(conn, None) is None and feed.provider_error(conn, "") is None
+    assert feed.provider_error(conn, stamped) == feed.ProviderError("2026-11-02T10:00:00Z",
+                                                                    "401 from gemini: bad key")
+    assert feed.provider_error(conn, "no stamp here") == feed.ProviderError("", "no stamp here")
+    with write(conn):
+        call(conn, "gemini", at="2026-11-01T10:00:00Z")  # before the error: still worth a warning
+    assert feed.provider_error(conn, stamped) is not None
+    assert feed.provider_error(conn, "no stamp here") is None  # unknown time: any success clears it
+    with write(conn):
+        call(conn, "gemini", at="2026-11-03T10:00:00Z")
+    assert feed.provider_error(conn, stamped) is None
+
+
+def test_status_usage_is_typed_and_serialises_as_before(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        call(conn, "claude", tokens=800, cost=0.0042, session_id="s1")
+        call(conn, "gemini", tokens=200, session_id="s1")
+        call(conn, "claude", tokens=50, at="2026-11-01T10:00:00Z")
+    status = stats.collect(conn, "/data", "claude", spooled=3, notes=("a note",))
+    assert status.usage_today == stats.UsageToday(2, 980, 20, 0.0042)
+    assert [(d.day[:4], d.calls, d.total_tokens) for d in status.usage_by_day][-1] == ("2026", 1, 50)
+    assert status.usage_by_day[0].providers.split(",") == ["claude", "gemini"]
+    assert status.usage_by_session == (stats.SessionUsage("s1", 2, 980, 1000, 0.0042, "claude,gemini"),
+                                       stats.SessionUsage(None, 1, 40, 50, 0.0, "claude"))
+    data = status.as_dict()
+    assert data["usage_today"] == {"calls": 2, "input_tokens": 980, "output_tokens": 20, "cost_usd": 0.0042}
+    assert data["usage_by_session"] == [
+        {"session_id": "s1", "calls": 2, "input_tokens": 980, "total_tokens": 1000, "cost_usd": 0.0042,
+         "providers": "claude,gemini"},
+        {"session_id": None, "calls": 1, "input_tokens": 40, "total_tokens": 50, "cost_usd": 0.0,
+         "providers": "claude"}]
+    assert data["queue"] == {"pending": 0, "processing": 0, "failed": 0, "dead": 0, "done": 0,
+                             "skipped": 0, "spooled": 3}
+    assert data["notes"] == ["a note"] and list(data)[-2:] == ["paused", "notes"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from recall_plugin.records import StoredObservation, StoredSummary
 from recall_plugin.store import feed, stats
 from recall_plugin.store.db import open_store, write
 
@@ -175,3 +176,73 @@ def test_status_usage_is_typed_and_serialises_as_before(conn: sqlite3.Connection
     assert data["queue"] == {"pending": 0, "processing": 0, "failed": 0, "dead": 0, "done": 0,
                              "skipped": 0, "spooled": 3}
     assert data["notes"] == ["a note"] and list(data)[-2:] == ["paused", "notes"]
+
+
+def test_observation_pages_filter_and_decode(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        ids = [observation(conn, "s1", project, f"2026-11-0{n}T10:00:00Z")
+               for n, project in enumerate(("shop", "blog", "shop", "shop"), start=1)]
+        conn.execute("UPDATE observations SET type = 'bugfix', facts = '[\"a fact\"]' WHERE id = ?",
+                     (ids[2],))
+    page = feed.observations_page(conn, project=None, types=(), before=None, limit=2)
+    assert [o.id for o in page] == [ids[3], ids[2]]
+    assert isinstance(page[1], StoredObservation) and page[1].facts == ("a fact",)
+    assert [o.id for o in feed.observations_page(conn, project=None, types=(), before=ids[2],
+                                                 limit=10)] == [ids[1], ids[0]]
+    assert [o.id for o in feed.observations_page(conn, project="shop", types=("bugfix", "feature"),
+                                                 before=None, limit=10)] == [ids[2]]
+    assert feed.observations_page(conn, project="nowhere", types=(), before=None, limit=10) == []
+    assert [o.id for o in feed.observations_after(conn, ids[1], 10)] == [ids[2], ids[3]]
+    assert [o.id for o in feed.observations_after(conn, ids[0], 1)] == [ids[1]]
+
+
+def test_summary_pages_and_what_changed_since_a_stamp(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        summary(conn, "s1", "shop", "first", "2026-11-01T10:00:00Z")
+        summary(conn, "s2", "blog", "second", "2026-11-02T10:00:00Z")
+        summary(conn, "s3", "shop", "third", "2026-11-03T10:00:00Z")
+    assert [s.request for s in feed.summaries_page(conn, project=None, before=None, limit=2)] == [
+        "third", "second"]
+    third = feed.summaries_page(conn, project="shop", before=None, limit=1)[0]
+    assert isinstance(third, StoredSummary) and third.session_id == "s3"
+    assert [s.request for s in feed.summaries_page(conn, project="shop", before=third.id, limit=9)] == [
+        "first"]
+    assert [s.request for s in feed.summaries_since(conn, "2026-11-01T10:00:00Z", 10)] == [
+        "second", "third"]
+    with write(conn):  # replaced: same id, new stamp, so it comes again
+        conn.execute("UPDATE summaries SET request = 'first, again', updated_at = ?"
+                     " WHERE session_id = 's1'", ("2026-11-04T10:00:00Z",))
+    since = feed.summaries_since(conn, "2026-11-03T10:00:00Z", 10)
+    assert [(s.session_id, s.request) for s in since] == [("s1", "first, again")]
+
+
+def test_session_view_orders_prompts_and_observations(conn: sqlite3.Connection) -> None:
+    assert feed.session_view(conn, "nothing") is None
+    with write(conn):
+        session(conn, "s1", "shop", "2026-11-05T10:00:00Z")
+        prompt(conn, "s1", 2, "second ask")
+        prompt(conn, "s1", 1, "first ask")
+        late = observation(conn, "s1", "shop", "2026-11-01T12:00:00Z")
+        early = observation(conn, "s1", "shop", "2026-11-01T11:00:00Z")
+        loose = observation(conn, "s1", "shop", "2026-11-01T09:00:00Z")
+        conn.execute("UPDATE observations SET prompt_number = 1 WHERE id IN (?, ?)", (late, early))
+        summary(conn, "s1", "shop", "the request", "2026-11-06T10:00:00Z")
+    view = feed.session_view(conn, "s1")
+    assert view is not None and view.project == "shop" and view.session == feed.session_row(conn, "s1")
+    order = [(type(i).__name__, i.prompt_number, i.id) for i in view.items]
+    first, second = (p.id for p in feed.prompts_of(conn, "s1"))
+    assert order == [("Prompt", 1, first), ("StoredObservation", 1, early), ("StoredObservation", 1, late),
+                     ("Prompt", 2, second), ("StoredObservation", None, loose)]
+    assert view.summary is not None and view.summary.request == "the request"
+    assert (view.prompts, view.observations) == (2, 3)
+
+
+def test_session_view_without_a_captured_session(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        observation(conn, "s1", "blog", "2026-11-01T10:00:00Z")
+        summary(conn, "s2", "docs", "only a summary", "2026-11-01T10:00:00Z")
+    from_observation = feed.session_view(conn, "s1")
+    assert from_observation is not None and from_observation.project == "blog"
+    assert from_observation.session is None and from_observation.summary is None
+    from_summary = feed.session_view(conn, "s2")
+    assert from_summary is not None and from_summary.project == "docs" and from_summary.items == ()

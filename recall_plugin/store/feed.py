@@ -1,16 +1,24 @@
-"""The viewer's reads, as typed records: captured sessions and their prompts, the session and
-project listings, provider usage, the last provider call, and the live feed's cursor.
+"""The viewer's reads, as typed records: feed pages of observations and summaries, the live
+feed's cursor and what came after it, captured sessions with their prompts, the session and
+project listings, provider usage, and the last provider call.
 
 Read-only SQL only; the viewer turns these records into JSON at its edge. Observation and
-summary rows come from their own store modules.
+summary rows become ``StoredObservation``/``StoredSummary`` through their own table modules
+(``store.observations.record``, ``store.summaries.record``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from ..records import StoredObservation, StoredSummary
+from . import observations, summaries
 from .projects import project_label
+
+R = TypeVar("R")
 
 
 def _text(value: object) -> str | None:
@@ -49,6 +57,20 @@ class Prompt:
     text: str
     private: bool
     created_at: str
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One session in order: its prompts and the observations made from each (ordered by
+    prompt number, a prompt before its observations), its summary, and its captured row."""
+
+    session_id: str
+    project: str
+    session: SessionRow | None
+    items: tuple[Prompt | StoredObservation, ...]
+    summary: StoredSummary | None
+    prompts: int
+    observations: int
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,58 @@ class FeedCursor:
     summary_stamp: str
 
 
+def _records(conn: sqlite3.Connection, make: Callable[[dict[str, Any]], R], sql: str,
+             args: Sequence[object] = ()) -> list[R]:
+    cursor = conn.execute(sql, args)
+    names = [d[0] for d in cursor.description]
+    return [make(dict(zip(names, row, strict=True))) for row in cursor]
+
+
+def _where(project: str | None, before: int | None, types: tuple[str, ...] = ()
+           ) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if project:
+        clauses.append("project = ?")
+        args.append(project)
+    if types:
+        clauses.append(f"type IN ({','.join('?' * len(types))})")
+        args += types
+    if before is not None:
+        clauses.append("id < ?")
+        args.append(before)
+    return " AND ".join(clauses) or "1", args
+
+
+def observations_page(conn: sqlite3.Connection, *, project: str | None, types: tuple[str, ...],
+                      before: int | None, limit: int) -> list[StoredObservation]:
+    """Newest observations first (by id), of ``project`` and ``types`` when given, older than
+    ``before`` when given."""
+    where, args = _where(project, before, types)
+    return _records(conn, observations.record,
+                    f"SELECT * FROM observations WHERE {where} ORDER BY id DESC LIMIT ?", [*args, limit])
+
+
+def summaries_page(conn: sqlite3.Connection, *, project: str | None, before: int | None,
+                   limit: int) -> list[StoredSummary]:
+    """Newest summaries first (by id), of ``project`` when given, older than ``before``."""
+    where, args = _where(project, before)
+    return _records(conn, summaries.record,
+                    f"SELECT * FROM summaries WHERE {where} ORDER BY id DESC LIMIT ?", [*args, limit])
+
+
+def observations_after(conn: sqlite3.Connection, after: int, limit: int) -> list[StoredObservation]:
+    """Observations stored after id ``after``, oldest first."""
+    return _records(conn, observations.record,
+                    "SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+
+
+def summaries_since(conn: sqlite3.Connection, stamp: str, limit: int) -> list[StoredSummary]:
+    """Summaries written or replaced after ``stamp`` (a replaced summary keeps its id)."""
+    return _records(conn, summaries.record, "SELECT * FROM summaries WHERE updated_at > ?"
+                    " ORDER BY updated_at, id LIMIT ?", (stamp, limit))
+
+
 def cursor(conn: sqlite3.Connection) -> FeedCursor:
     obs = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
     stamp = conn.execute("SELECT coalesce(max(updated_at), '') FROM summaries").fetchone()[0]
@@ -161,10 +235,33 @@ def session_row(conn: sqlite3.Connection, session_id: str) -> SessionRow | None:
 
 
 def prompts_of(conn: sqlite3.Connection, session_id: str) -> list[Prompt]:
-    """The prompts of one session, in storage order."""
+    """The prompts of one session, by prompt number."""
     rows = conn.execute("SELECT id, prompt_number, text, private, created_at FROM prompts"
-                        " WHERE session_id = ?", (session_id,))
+                        " WHERE session_id = ? ORDER BY prompt_number, id", (session_id,))
     return [Prompt(int(r[0]), int(r[1]), str(r[2]), bool(r[3]), str(r[4])) for r in rows]
+
+
+def session_view(conn: sqlite3.Connection, session_id: str) -> SessionView | None:
+    """Everything stored of one session, in order; None when nothing of it is."""
+    session = session_row(conn, session_id)
+    prompts = prompts_of(conn, session_id)
+    made = _records(conn, observations.record,
+                    "SELECT * FROM observations WHERE session_id = ? ORDER BY id", (session_id,))
+    summary = summaries.of_session(conn, session_id)
+    if session is None and not prompts and not made and summary is None:
+        return None
+    stored: list[StoredObservation | StoredSummary] = [*made, *([summary] if summary else [])]
+    project = session.project if session else next((r.project for r in stored), "")
+    items: list[Prompt | StoredObservation] = [*prompts, *made]
+    items.sort(key=_in_session)
+    return SessionView(session_id, project, session, tuple(items), summary, len(prompts), len(made))
+
+
+def _in_session(item: Prompt | StoredObservation) -> tuple[int, int, str, int]:
+    """By prompt number (none: last), a prompt before the observations made from it."""
+    number = item.prompt_number
+    return (number if number is not None else 1 << 30, 0 if isinstance(item, Prompt) else 1,
+            item.created_at, item.id)
 
 
 def sessions_page(conn: sqlite3.Connection, *, project: str | None, limit: int) -> list[SessionListing]:

@@ -17,8 +17,10 @@ from .. import __version__, paths, settings
 from ..queue import spool
 from ..search import Filters, search
 from ..store import feed, stats
+from ..store import observations as stored_observations
+from ..store import summaries as stored_summaries
 from ..vocab import EVENT_KINDS, OBSERVATION_TYPES, PROVIDER_NAMES, RECORD_TYPES
-from . import auth, queries, shapes
+from . import auth, shapes
 from .state import Viewer
 
 MAX_LIMIT = 200
@@ -79,21 +81,23 @@ def observations(request: Request) -> Response:
     types = tuple(t for t in asked if t != "summary")
     before, limit = int_param(request, "before", None, 1), limit_param(request, 50)
     with viewer.read() as conn:
-        items = [] if asked and not types else queries.observations_page(
+        found = [] if asked and not types else feed.observations_page(
             conn, project=project, types=types, before=before, limit=limit)
-        cursor = shapes.cursor(feed.cursor(conn))
-    next_before = items[-1]["id"] if len(items) == limit else None
-    return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
+        cursor = feed.cursor(conn)
+    next_before = found[-1].id if len(found) == limit else None
+    return viewer.json({"items": [shapes.observation(o) for o in found], "next_before": next_before,
+                        "cursor": shapes.cursor(cursor)})
 
 
 def summaries(request: Request) -> Response:
     viewer, project = viewer_of(request), text_param(request, "project")
     before, limit = int_param(request, "before", None, 1), limit_param(request, 20)
     with viewer.read() as conn:
-        items = queries.summaries_page(conn, project=project, before=before, limit=limit)
-        cursor = shapes.cursor(feed.cursor(conn))
-    next_before = items[-1]["id"] if len(items) == limit else None
-    return viewer.json({"items": items, "next_before": next_before, "cursor": cursor})
+        found = feed.summaries_page(conn, project=project, before=before, limit=limit)
+        cursor = feed.cursor(conn)
+    next_before = found[-1].id if len(found) == limit else None
+    return viewer.json({"items": [shapes.summary(s) for s in found], "next_before": next_before,
+                        "cursor": shapes.cursor(cursor)})
 
 
 def search_records(request: Request) -> Response:
@@ -107,7 +111,9 @@ def search_records(request: Request) -> Response:
     index = viewer.index(conf) if query.strip() else None
     with viewer.read() as conn:
         hits = search(conn, query, filters, limit, index)
-        items = queries.records_for(conn, hits)
+        found_obs = stored_observations.get(conn, [h.id for h in hits if h.kind == "observation"])
+        found_sums = stored_summaries.get(conn, [h.id for h in hits if h.kind == "summary"])
+    items = shapes.search_items(hits, found_obs, found_sums)
     return viewer.json({"query": query, "items": items, "vectors": index is not None})
 
 
@@ -136,10 +142,10 @@ def sessions(request: Request) -> Response:
 def session(request: Request) -> Response:
     viewer, session_id = viewer_of(request), str(request.path_params["session_id"])
     with viewer.read() as conn:
-        found = queries.session_view(conn, session_id)
+        found = feed.session_view(conn, session_id)
     if found is None:
         raise HTTPException(404, f"no session {session_id!r} in memory")
-    return viewer.json(found)
+    return viewer.json(shapes.session_view(found))
 
 
 def status_data(viewer: Viewer, conn: sqlite3.Connection,

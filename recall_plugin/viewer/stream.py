@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ..store import feed
-from . import queries
+from . import shapes
 from .api import status_data, viewer_of
 from .state import Viewer
 
@@ -70,12 +70,12 @@ def poll(viewer: Viewer, conn: sqlite3.Connection, cursor: Cursor) -> list[str]:
     """The frames for what changed since ``cursor`` (advancing it)."""
     conf = viewer.conf()
     frames = []
-    for record in queries.observations_after(conn, cursor.obs, BATCH):
-        cursor.obs = int(str(record["id"]))
-        frames.append(frame("observation", viewer.dumps(record, conf), cursor.event_id))
-    for record in queries.summaries_since(conn, cursor.stamp, BATCH):
-        cursor.stamp = str(record["updated_at"])
-        frames.append(frame("summary", viewer.dumps(record, conf), cursor.event_id))
+    for obs in feed.observations_after(conn, cursor.obs, BATCH):
+        cursor.obs = obs.id
+        frames.append(frame("observation", viewer.dumps(shapes.observation(obs), conf), cursor.event_id))
+    for summary in feed.summaries_since(conn, cursor.stamp, BATCH):
+        cursor.stamp = summary.updated_at
+        frames.append(frame("summary", viewer.dumps(shapes.summary(summary), conf), cursor.event_id))
     if time.monotonic() - cursor.status_at >= STATUS_EVERY_S:
         cursor.status_at = time.monotonic()
         status = viewer.dumps(status_data(viewer, conn, conf), conf)

@@ -44,7 +44,8 @@ def cursor(found: feed.FeedCursor) -> JSONDict:
 
 
 def prompt(found: feed.Prompt) -> JSONDict:
-    return {**asdict(found), "private": int(found.private), "kind": "prompt"}
+    return {"id": found.id, "prompt_number": found.prompt_number, "text": found.text,
+            "private": int(found.private), "created_at": found.created_at, "kind": "prompt"}
 
 
 def session_view(found: feed.SessionView) -> JSONDict:

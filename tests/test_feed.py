@@ -136,7 +136,7 @@ def test_last_call_is_the_newest_by_id(conn: sqlite3.Connection) -> None:
     with write(conn):
         call(conn, "gemini", at="2026-11-02T10:00:00Z")
         call(conn, "claude", status="error", error="429", tokens=0, at="2026-11-01T10:00:00Z")
-    assert feed.last_call(conn) == feed.ProviderCall("claude", "m", "error", "429", 0, 0.0, 42,
+    assert feed.last_call(conn) == feed.LastCall("claude", "m", "error", "429", 0, 0.0, 42,
                                                      "2026-11-01T10:00:00Z")
 
 

@@ -141,8 +141,8 @@ class Usage:
 
 
 @dataclass(frozen=True)
-class ProviderCall:
-    """The newest provider call, as the status line shows it."""
+class LastCall:
+    """The newest provider call, as the viewer's status line shows it."""
 
     provider: str
     model: str
@@ -317,12 +317,12 @@ def usage(conn: sqlite3.Connection, days: int) -> Usage:
                  _totals(tuple(today.fetchone())), _totals(tuple(totals.fetchone())))
 
 
-def last_call(conn: sqlite3.Connection) -> ProviderCall | None:
+def last_call(conn: sqlite3.Connection) -> LastCall | None:
     row = conn.execute("SELECT provider, model, status, error, total_tokens, cost_usd, duration_ms,"
                        " created_at FROM provider_calls ORDER BY id DESC LIMIT 1").fetchone()
     if row is None:
         return None
-    return ProviderCall(str(row[0]), str(row[1]), str(row[2]), _text(row[3]), int(row[4]),
+    return LastCall(str(row[0]), str(row[1]), str(row[2]), _text(row[3]), int(row[4]),
                         float(row[5]), int(row[6]), str(row[7]))
 
 

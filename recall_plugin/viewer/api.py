@@ -159,7 +159,7 @@ def status_data(viewer: Viewer, conn: sqlite3.Connection,
     data = found.as_dict()
     data.update(model=conf.text(f"CLAUDE_RECALL_{provider.upper()}_MODEL"),
                 fallback=conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER"),
-                last_call=shapes.provider_call(feed.last_call(conn)), version=__version__,
+                last_call=shapes.last_call(feed.last_call(conn)), version=__version__,
                 provider_error=shapes.provider_error(feed.provider_error(conn, found.last_error)))
     return data
 

@@ -73,7 +73,7 @@ def usage(found: feed.Usage) -> JSONDict:
             "today": asdict(found.today), "totals": asdict(found.totals)}
 
 
-def provider_call(found: feed.ProviderCall | None) -> JSONDict | None:
+def last_call(found: feed.LastCall | None) -> JSONDict | None:
     return None if found is None else asdict(found)
 
 

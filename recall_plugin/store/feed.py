@@ -4,21 +4,18 @@ project listings, provider usage, and the last provider call.
 
 Read-only SQL only; the viewer turns these records into JSON at its edge. Observation and
 summary rows become ``StoredObservation``/``StoredSummary`` through their own table modules
-(``store.observations.record``, ``store.summaries.record``).
+(``from_cursor`` of ``store.observations`` and ``store.summaries``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from ..records import StoredObservation, StoredSummary
 from . import observations, summaries
 from .projects import project_label
-
-R = TypeVar("R")
 
 
 def _text(value: object) -> str | None:
@@ -171,11 +168,13 @@ class FeedCursor:
     summary_stamp: str
 
 
-def _records(conn: sqlite3.Connection, make: Callable[[dict[str, Any]], R], sql: str,
-             args: Sequence[object] = ()) -> list[R]:
-    cursor = conn.execute(sql, args)
-    names = [d[0] for d in cursor.description]
-    return [make(dict(zip(names, row, strict=True))) for row in cursor]
+def _observations(conn: sqlite3.Connection, sql: str, args: Sequence[object]
+                  ) -> list[StoredObservation]:
+    return list(observations.from_cursor(conn.execute(sql, args)))
+
+
+def _summaries(conn: sqlite3.Connection, sql: str, args: Sequence[object]) -> list[StoredSummary]:
+    return list(summaries.from_cursor(conn.execute(sql, args)))
 
 
 def _where(project: str | None, before: int | None, types: tuple[str, ...] = ()
@@ -199,28 +198,27 @@ def observations_page(conn: sqlite3.Connection, *, project: str | None, types: t
     """Newest observations first (by id), of ``project`` and ``types`` when given, older than
     ``before`` when given."""
     where, args = _where(project, before, types)
-    return _records(conn, observations.record,
-                    f"SELECT * FROM observations WHERE {where} ORDER BY id DESC LIMIT ?", [*args, limit])
+    return _observations(conn, f"SELECT * FROM observations WHERE {where} ORDER BY id DESC LIMIT ?",
+                         [*args, limit])
 
 
 def summaries_page(conn: sqlite3.Connection, *, project: str | None, before: int | None,
                    limit: int) -> list[StoredSummary]:
     """Newest summaries first (by id), of ``project`` when given, older than ``before``."""
     where, args = _where(project, before)
-    return _records(conn, summaries.record,
-                    f"SELECT * FROM summaries WHERE {where} ORDER BY id DESC LIMIT ?", [*args, limit])
+    return _summaries(conn, f"SELECT * FROM summaries WHERE {where} ORDER BY id DESC LIMIT ?",
+                      [*args, limit])
 
 
 def observations_after(conn: sqlite3.Connection, after: int, limit: int) -> list[StoredObservation]:
     """Observations stored after id ``after``, oldest first."""
-    return _records(conn, observations.record,
-                    "SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+    return _observations(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
 
 
 def summaries_since(conn: sqlite3.Connection, stamp: str, limit: int) -> list[StoredSummary]:
     """Summaries written or replaced after ``stamp`` (a replaced summary keeps its id)."""
-    return _records(conn, summaries.record, "SELECT * FROM summaries WHERE updated_at > ?"
-                    " ORDER BY updated_at, id LIMIT ?", (stamp, limit))
+    return _summaries(conn, "SELECT * FROM summaries WHERE updated_at > ? ORDER BY updated_at, id"
+                      " LIMIT ?", (stamp, limit))
 
 
 def cursor(conn: sqlite3.Connection) -> FeedCursor:
@@ -245,8 +243,8 @@ def session_view(conn: sqlite3.Connection, session_id: str) -> SessionView | Non
     """Everything stored of one session, in order; None when nothing of it is."""
     session = session_row(conn, session_id)
     prompts = prompts_of(conn, session_id)
-    made = _records(conn, observations.record,
-                    "SELECT * FROM observations WHERE session_id = ? ORDER BY id", (session_id,))
+    made = _observations(conn, "SELECT * FROM observations WHERE session_id = ? ORDER BY id",
+                         (session_id,))
     summary = summaries.of_session(conn, session_id)
     if session is None and not prompts and not made and summary is None:
         return None

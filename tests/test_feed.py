@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from recall_plugin.records import StoredObservation, StoredSummary
-from recall_plugin.store import feed, stats
+from recall_plugin.store import feed, pauses, stats
 from recall_plugin.store.db import open_store, write
+from recall_plugin.store.rows import Pause
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -246,3 +247,13 @@ def test_session_view_without_a_captured_session(conn: sqlite3.Connection) -> No
     assert from_observation.session is None and from_observation.summary is None
     from_summary = feed.session_view(conn, "s2")
     assert from_summary is not None and from_summary.project == "docs" and from_summary.items == ()
+
+
+def test_status_lists_pauses_oldest_first(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        pauses.put(conn, Pause("session:s1", "reply unreadable", None), "fp1", "2026-11-02T10:00:00Z")
+        pauses.put(conn, Pause("global", "daily budget spent", "CLAUDE_RECALL_DAILY_TOKEN_BUDGET"), "fp2",
+                   "2026-11-01T10:00:00Z")
+    assert stats.collect(conn, "/data", "claude").paused == [
+        {"scope": "global", "reason": "daily budget spent", "setting": "CLAUDE_RECALL_DAILY_TOKEN_BUDGET"},
+        {"scope": "session:s1", "reason": "reply unreadable", "setting": None}]

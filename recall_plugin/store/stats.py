@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict, dataclass, field
 
+from . import pauses
+
 QUEUE_STATES = ("pending", "processing", "failed", "dead", "done", "skipped")
 
 
@@ -112,8 +114,8 @@ def usage_by_session(conn: sqlite3.Connection, limit: int) -> tuple[SessionUsage
 
 
 def paused(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
-    return [{"scope": r[0], "reason": r[1], "setting": r[2]}
-            for r in conn.execute("SELECT scope, reason, setting FROM pauses ORDER BY created_at")]
+    """Every pause as ``{"scope", "reason", "setting"}``, oldest first."""
+    return [{"scope": p.scope, "reason": p.reason, "setting": p.setting} for p in pauses.listed(conn)]
 
 
 def collect(conn: sqlite3.Connection, data_dir: str, provider: str, spooled: int = 0,

@@ -1,6 +1,7 @@
 """The extractor's bookkeeping: ``provider_calls``, the conversation ``turns`` kept per
-session, and the ``queue_state`` values (last run, last error). The only SQL against them;
-callers own the transaction.
+session, and the ``queue_state`` values (last run, last error). The only SQL writing them;
+callers own the transaction. Read-only totals of ``provider_calls`` and the ``queue_state``
+values are read by ``store.stats`` (status) and ``store.feed`` (the viewer's usage).
 """
 
 from __future__ import annotations

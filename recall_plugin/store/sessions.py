@@ -4,6 +4,7 @@ A ``sessions`` row holds no content: when a session began, last showed activity 
 and how many prompts it had. ``prompts`` keeps each prompt's text and number. A session the
 user forgot is tombstoned in ``forgotten_sessions`` (its queued events are then dropped at
 ingest, and a late provider reply for it is not stored). Callers own the transaction.
+The viewer's read-only listings of sessions and prompts are in ``store.feed``.
 """
 
 from __future__ import annotations

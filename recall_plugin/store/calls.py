@@ -1,7 +1,7 @@
 """The extractor's bookkeeping: ``provider_calls``, the conversation ``turns`` kept per
-session, and the ``queue_state`` values (last run, last error). The only SQL writing them;
-callers own the transaction. Read-only totals of ``provider_calls`` and the ``queue_state``
-values are read by ``store.stats`` (status) and ``store.feed`` (the viewer's usage).
+session, and the ``queue_state`` values (last run, last error): how they are written (forget's
+deletions aside, in ``store.selection``); callers own the transaction. ``store.stats`` reads
+usage totals and the ``queue_state`` values for status, ``store.feed`` usage for the viewer.
 """
 
 from __future__ import annotations

@@ -20,8 +20,6 @@ import sys
 
 from .. import paths
 from ..sqldriver import driver as sqlite3  # the C module alone: 5 ms less per hook (sqldriver)
-from ..store import summaries as stored_summaries
-from ..store.projects import project_label
 from . import frame
 
 TYPE_CHECKING = False
@@ -91,6 +89,10 @@ def render(conn: sqlite3.Connection, project: str, observations: int, summaries:
            given: list[int] | None = None) -> str:
     """The injected text for ``project``, or "" when there is no memory to show; the ids
     shown are appended to ``given``."""
+    # here, not at the top: the UserPromptSubmit hook imports this package for open_readonly
+    from ..store import summaries as stored_summaries
+    from ..store.projects import project_label
+
     latest = stored_summaries.recent(conn, project, summaries, unflagged=True) if summaries else []
     chosen = _observations(conn, project, observations, project_root, skip or set()) \
         if observations else []

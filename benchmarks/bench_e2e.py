@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
-from claude_cli import Claude, claude_binary  # noqa: E402
 from e2e_support import PLUGIN_ARGS, inline_claude, plugin_env, transcript  # noqa: E402
+from helpers.claude_cli import Claude, claude_binary  # noqa: E402
 from helpers.fakes import FakeAnthropic, Script  # noqa: E402
 
 from recall_plugin.store.db import open_store  # noqa: E402

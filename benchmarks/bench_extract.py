@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from extract_support import FakeClaudeModel, FakeModel  # noqa: E402
+from helpers.extraction import FakeClaudeModel, FakeModel  # noqa: E402
 
 from recall_plugin import settings  # noqa: E402
 from recall_plugin.capture.hook import main as hook  # noqa: E402

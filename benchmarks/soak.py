@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from extract_support import FakeModel  # noqa: E402
+from helpers.extraction import FakeModel  # noqa: E402
 from helpers.fakes import FakeOpenAI, Recorded, Response  # noqa: E402
 
 from recall_plugin.runtime import bootstrap  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.hooks import HookRunner, load_payloads
-from recall_support import plant
+from helpers.memory import plant, plant_for_folder
 
 from recall_plugin.capture.project import key
 from recall_plugin.context import FOOTER, for_project
@@ -56,15 +56,6 @@ def test_a_project_without_memory_gets_nothing(data_dir: Path, run_hook: HookRun
     plant(data_dir)
     assert for_project(str(data_dir), "unknown-project") == ""
     assert session_start(run_hook, run_hook.cwd) == ""  # cwd "project" has no memory
-
-
-def plant_for_folder(data_dir: Path, shop: Path) -> None:
-    """The planted "shop" memory, kept under the id of the folder ``shop``."""
-    shop.mkdir()
-    conn = plant(data_dir)
-    with conn:
-        for table in ("observations", "summaries"):
-            conn.execute(f"UPDATE {table} SET project = ? WHERE project = 'shop'", (key(str(shop)),))
 
 
 def test_the_hook_injects_additional_context(data_dir: Path, run_hook: HookRunner) -> None:

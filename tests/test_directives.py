@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recall_support import plant
+from helpers.memory import plant
 
 from recall_plugin.context import FOOTER, for_project, frame
 from recall_plugin.directives import detect

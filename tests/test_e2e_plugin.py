@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from claude_cli import Claude, copy_plugin
+from helpers.claude_cli import Claude, copy_plugin
 from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import spooled
 

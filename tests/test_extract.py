@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from extract_support import SESSION, FakeModel, last_user_text, turn, use_openrouter
 from helpers.builders import configure
+from helpers.extraction import SESSION, FakeModel, last_user_text, turn, use_openrouter
 from helpers.fakes import FakeGemini, FakeOpenAI
 from helpers.store import db, states
 

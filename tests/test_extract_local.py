@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from extract_support import FakeClaudeModel, FakeModel, model_answer, turn, use_openrouter
 from helpers.builders import configure
+from helpers.extraction import FakeClaudeModel, FakeModel, model_answer, turn, use_openrouter
 from helpers.fakes import FakeOpenAI, Recorded, Response
 from helpers.store import db, states
 

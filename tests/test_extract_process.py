@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, turn, use_openrouter
 from helpers.builders import configure, observation_xml
+from helpers.extraction import FakeModel, turn, use_openrouter
 from helpers.fakes import FakeAnthropic, FakeOpenAI, Response
 from helpers.store import db, states
 

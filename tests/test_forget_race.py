@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, turn, use_openrouter
 from helpers.builders import configure
+from helpers.extraction import FakeModel, turn, use_openrouter
 from helpers.fakes import Recorded, Response
 from helpers.store import db
 

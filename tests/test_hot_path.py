@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from helpers.hooks import PYTHON, ROOT, HookRunner, load_payloads
+from helpers.memory import plant_for_folder
 
 FORBIDDEN = ("anthropic", "chromadb", "httpx", "orjson", "filelock", "sqlite3", "subprocess", "json",
              "logging", "dataclasses", "typing", "hashlib", "asyncio")
@@ -37,8 +38,6 @@ def test_hooks_that_read_memory_use_the_sqlite_c_module_alone(data_dir: Path,
     """With memory in the store, SessionStart and UserPromptSubmit read it (and inject it)
     through ``sqldriver``: no ``sqlite3`` package, ``functools`` or (for a prompt naming no
     date) ``datetime``."""
-    from test_context import plant_for_folder
-
     shop = run_hook.cwd.parent / "shop"
     plant_for_folder(data_dir, shop)
     env = run_hook.env(CLAUDE_RECALL_AUTO_EXTRACT="false")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, use_openrouter
+from helpers.extraction import FakeModel, use_openrouter
 from helpers.hooks import ROOT, log_text
 
 from recall_plugin import settings

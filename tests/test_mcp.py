@@ -578,7 +578,7 @@ def test_claude_code_uses_the_tools_before_the_plugin_environment_exists(tmp_pat
                                                                          data_dir: Path) -> None:
     """The real Claude Code, no plugin environment: the stdlib server answers its
     server/discover probe, the five tools reach the model, and a search call is answered."""
-    from claude_cli import Claude
+    from helpers.claude_cli import Claude
     from helpers.fakes import FakeAnthropic, Script
 
     plant(data_dir)

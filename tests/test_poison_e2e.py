@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from extract_support import last_user_text, use_openrouter
 from helpers.builders import configure
+from helpers.extraction import last_user_text, use_openrouter
 from helpers.fakes import FakeOpenAI, Recorded, Response
 from helpers.hooks import HookRunner, load_payloads
 

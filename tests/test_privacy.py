@@ -9,9 +9,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers.secret_corpus import NEAR_MISSES
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from secret_corpus import NEAR_MISSES
 
 from recall_plugin.capture import fields, judge, privacy, redact
 from recall_plugin.capture.privacy import (

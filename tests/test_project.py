@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, last_user_text, send, turn, use_openrouter
 from helpers.builders import observation_xml
+from helpers.extraction import FakeModel, last_user_text, send, turn, use_openrouter
 from helpers.fakes import Recorded, Response
 from helpers.hooks import HookRunner, load_payloads, spooled
 

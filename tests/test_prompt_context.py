@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.hooks import HookRunner, load_payloads
-from recall_support import plant
+from helpers.memory import plant, plant_for_folder
 
 from recall_plugin.context import frame, open_readonly, prompt, seen
 from recall_plugin.store.db import write
@@ -91,8 +91,6 @@ def user_prompt(run_hook: HookRunner, cwd: Path, text: str, **env: str) -> str:
 
 def test_the_hook_injects_at_a_prompt_and_a_setting_turns_it_off(data_dir: Path,
                                                                  run_hook: HookRunner) -> None:
-    from test_context import plant_for_folder
-
     shop = run_hook.cwd.parent / "shop"
     plant_for_folder(data_dir, shop)
     ask = "the uploader retried 429s again; check the backoff"

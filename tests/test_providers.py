@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from claude_cli import claude_binary
 from helpers.builders import configure
+from helpers.claude_cli import claude_binary
 from helpers.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.hooks import ROOT
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from extract_support import FakeModel, use_openrouter
-from secret_corpus import CASES, NEAR_MISSES
+from helpers.extraction import FakeModel, use_openrouter
+from helpers.secret_corpus import CASES, NEAR_MISSES
 
 from recall_plugin import settings
 from recall_plugin.capture import hook

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extract_support import turn, use_openrouter
 from helpers.builders import configure
+from helpers.extraction import turn, use_openrouter
 from helpers.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, FakeServer, Response
 from helpers.hooks import FIXTURES
 from helpers.store import db, states

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recall_support import plant
+from helpers.memory import plant
 
 import recall_plugin.search as search_module
 from recall_plugin import querydates as dates

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from recall_support import plant
+from helpers.memory import plant
 from starlette.testclient import TestClient
 
 from recall_plugin import settings, vocab

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from recall_support import plant
+from helpers.memory import plant
 from starlette.testclient import TestClient
 
 from recall_plugin import settings

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recall_support import plant
+from helpers.memory import plant
 
 from recall_plugin.store.db import open_store, write
 from recall_plugin.viewer.server import ViewerServer, bind

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from claude_cli import Claude, sdk_python
 from helpers.builders import observation_xml
+from helpers.claude_cli import Claude, sdk_python
 from helpers.fakes import FakeAnthropic, FakeOpenAI, Recorded, Response, Script, text_of
 from helpers.hooks import ROOT
 from helpers.store import rows

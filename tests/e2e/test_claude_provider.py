@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from claude_cli import require_claude
 from e2e_support import PLUGIN_ARGS, TitledAnthropic, inline_claude, plugin_env, titles, wait_extractor_done
+from helpers.claude_cli import require_claude
 from helpers.fakes import FakeAnthropic, Script
 from helpers.store import rows
 

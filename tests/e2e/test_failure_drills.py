@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claude_cli import require_claude
 from e2e_support import (
     PLUGIN_ARGS,
     TitledModel,
@@ -25,6 +24,7 @@ from e2e_support import (
     wait_extractor_done,
     wait_until,
 )
+from helpers.claude_cli import require_claude
 from helpers.fakes import FakeAnthropic, Recorded, Response, Script
 from helpers.hooks import ROOT
 from helpers.store import rows, states

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claude_cli import Claude, require_claude
 from e2e_support import MCP_SEARCH, TitledAnthropic, hook_attachments, titles, transcript, wait_until
+from helpers.claude_cli import Claude, require_claude
 from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import ROOT, spooled
 from helpers.store import rows

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from claude_cli import Claude, copy_plugin, require_claude
 from e2e_support import transcript, wait_until
+from helpers.claude_cli import Claude, copy_plugin, require_claude
 from helpers.fakes import FakeAnthropic, Script
 from helpers.hooks import spooled
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claude_cli import Claude, require_claude
 from e2e_support import (
     MCP_SEARCH,
     PLUGIN_ARGS,
@@ -28,6 +27,7 @@ from e2e_support import (
     transcript,
     wait_extractor_done,
 )
+from helpers.claude_cli import Claude, require_claude
 from helpers.fakes import FakeAnthropic, Script
 from helpers.store import rows
 

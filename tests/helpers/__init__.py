@@ -1,3 +1,5 @@
 """What tests share: the hook runner and fixture files (``hooks``), store readers (``store``),
-builders of settings and model replies (``builders``), fake providers, one per wire format
-(``fakes``), and the one fuzzer of the reply parser (``reply_fuzz``)."""
+a planted memory corpus (``memory``), builders of settings and model replies (``builders``),
+fake providers, one per wire format (``fakes``), scripted extraction runs (``extraction``),
+the real Claude Code CLI (``claude_cli``), the secret corpus (``secret_corpus``), hang guards
+(``guards``) and the one fuzzer of the reply parser (``reply_fuzz``)."""

@@ -11,7 +11,6 @@ from typing import Any
 
 from helpers.builders import configure, observation_xml
 from helpers.fakes import FakeAnthropic, FakeOpenAI, Recorded, Response
-
 from recall_plugin.capture.hook import main as hook
 
 SESSION = "5e55a000-0000-4000-8000-000000000001"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from recall_plugin.capture.project import key
 from recall_plugin.store.db import open_store, write
 
 CORPUS = [
@@ -55,3 +56,12 @@ def plant(data_dir: Path, corpus: Sequence[Sequence[Any]] = CORPUS) -> sqlite3.C
             " 'the sandbox needs docker', 'retry with backoff', 'load-test the uploader', '',"
             " '2026-11-18T18:00:00.000Z', '2026-11-18T18:00:00.000Z')")
     return conn
+
+
+def plant_for_folder(data_dir: Path, shop: Path) -> None:
+    """The planted "shop" memory, kept under the id of the folder ``shop``."""
+    shop.mkdir()
+    conn = plant(data_dir)
+    with conn:
+        for table in ("observations", "summaries"):
+            conn.execute(f"UPDATE {table} SET project = ? WHERE project = 'shop'", (key(str(shop)),))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from helpers.hooks import ROOT
 
 TOOLS = ROOT / "tools" / "claude-code" / "node_modules"
@@ -68,7 +69,6 @@ class Claude:
     def ready_plugin_env(self, plugin_data_name: str) -> Path:
         """Pre-build the plugin's environment as a link to this interpreter (no pip in tests)."""
         from helpers.hooks import PYTHON
-
         from recall_plugin.runtime import bootstrap
 
         data = self.config_dir / "plugins" / "data" / plugin_data_name

@@ -9,12 +9,6 @@ no evidence: they are left out of the FTS query (a query of nothing but stop wor
 
 from __future__ import annotations
 
-import math
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import sqlite3
-
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing done down during each few for from further
@@ -105,39 +99,6 @@ def holds(doc: list[str], word: tuple[str, ...]) -> bool:
     size = len(word)
     return any(doc[i:i + size] == list(word) for i in range(len(doc) - size + 1)
                if doc[i] == word[0])
-
-
-class Idf:
-    """Inverse document frequency of query words in one FTS table, counted with the FTS index
-    itself up to ``cap`` records (a word in more than ``cap`` records is simply common), so
-    that a common word costs no more than a bounded scan."""
-
-    def __init__(self, conn: sqlite3.Connection, table: str, cap_share: float = 0.2,
-                 cap_most: int = 1_000_000_000, whole_forms: bool = False) -> None:
-        self.conn, self.table = conn, table
-        self.syntax = forms if whole_forms else phrase  # stems as whole forms, or as prefixes
-        row = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()  # O(1), close to count
-        self.total = max(1, int(row[0] or 0))
-        self.cap = max(1, min(int(self.total * cap_share), cap_most)) + 1
-
-    def docs(self, word: tuple[str, ...]) -> int:
-        """Records holding ``word`` (at most ``cap``)."""
-        fts = f"{self.table}_fts"
-        row = self.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?"
-                                " LIMIT ?)", (self.syntax(word), self.cap)).fetchone()
-        return int(row[0])
-
-    def ids(self, word: tuple[str, ...]) -> list[int]:
-        """The ids of the records holding ``word``, at most ``cap`` of them (as many as ``docs``)."""
-        fts = f"{self.table}_fts"
-        return [int(row[0]) for row in self.conn.execute(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?", (self.syntax(word), self.cap))]
-
-    def weight(self, word: tuple[str, ...]) -> float:
-        return self.weight_of(self.docs(word))
-
-    def weight_of(self, docs: int) -> float:
-        return math.log(1.0 + self.total / (docs + 1.0))
 
 
 class Doc:

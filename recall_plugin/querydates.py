@@ -156,6 +156,11 @@ ANCHOR_LEADS = {"the", "our", "that", "this", "we", "i", "they", "you", "my", "t
 ANCHOR_ENDS = {"and", "but", "or", "when", "while", "where", "which", "in", "on", "at", "for",
                "during", "with", "about", "what", "why", "how", "did", "was", "were"}
 ANCHOR_WORDS = 5
+# A clause is not an event: "closed before the connection is established", "growing until the
+# kernel terminated it", "rebooted before they had finished booting" name no moment the memory
+# could date, and taking them so would hide the very record they describe.
+NOT_EVENTS = {"is", "are", "was", "were", "be", "been", "being", "had", "has", "have", "do",
+              "does", "did", "it", "them", "him", "her", "me", "us", "itself", "themselves"}
 
 
 def anchors(query: str) -> tuple[str, list[tuple[str, str]]]:
@@ -182,7 +187,8 @@ def anchors(query: str) -> tuple[str, list[tuple[str, str]]]:
             j += 1
             if words[j - 1][-1:] in ",.?!;:":
                 break
-        if not [w for w in event if w.lower() not in ANCHOR_LEADS]:
+        lowered = {w.lower() for w in event}
+        if lowered <= ANCHOR_LEADS or lowered & NOT_EVENTS:
             keep.append(words[i])
             i += 1
             continue

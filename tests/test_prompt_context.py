@@ -82,6 +82,24 @@ def test_dates_in_the_prompt_narrow_it(data_dir: Path) -> None:
     assert ids_for(data_dir, "uploader retried 429 backoff in October 2026") == []
 
 
+def test_an_event_in_the_prompt_dates_it(data_dir: Path) -> None:
+    corpus: list[tuple[Any, ...]] = [
+        ("shop", "bugfix", "Gateway rollback after a failed health check", "", "gateway rollback",
+         [], [], [], "2026-02-17T10:00:00.000Z"),
+        ("shop", "change", "Migration 0042 adds orders.shipped_at", "", "shipped_at migration",
+         [], [], [], "2026-10-08T10:00:00.000Z"),
+        ("shop", "bugfix", "Gateway rollback on a missing variable", "", "gateway rollback",
+         [], [], [], "2026-11-13T10:00:00.000Z")]
+    corpus += [("shop", "change", f"Routine change {n}", "", "tidy", [], [], [],
+                "2026-10-01T00:00:00.000Z") for n in range(300)]  # so the words are distinctive
+    plant(data_dir, corpus)
+    assert sorted(ids_for(data_dir, "gateway rollback again")) == [1, 3]
+    assert ids_for(data_dir, "gateway rollback before the shipped_at migration") == [1]
+    assert ids_for(data_dir, "gateway rollback since the shipped_at migration") == [3]
+    # an event the memory does not hold narrows nothing
+    assert sorted(ids_for(data_dir, "gateway rollback before the kubernetes cutover")) == [1, 3]
+
+
 def user_prompt(run_hook: HookRunner, cwd: Path, text: str, **env: str) -> str:
     [record] = [r for r in load_payloads("bash_inject") if r["event"] == "UserPromptSubmit"]
     result = run_hook("UserPromptSubmit", dict(record["payload"], cwd=str(cwd), prompt=text), **env)

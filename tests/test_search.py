@@ -202,6 +202,12 @@ def test_events_named_as_points_in_time() -> None:
         "retry after failing twice": ("retry after failing twice", []),
         "deploy issues before March": ("deploy issues before March", []),  # a date: parse's
         "before the": ("before the", []),
+        # clauses, not events: they describe the record itself, never a moment to date
+        "WebSocket is closed before the connection is established": (
+            "WebSocket is closed before the connection is established", []),
+        "memory kept growing until the kernel terminated it": (
+            "memory kept growing until the kernel terminated it", []),
+        "rebooted before they had finished booting": ("rebooted before they had finished booting", []),
     }
     for query, expected in cases.items():
         assert dates.anchors(query) == expected, query

@@ -12,13 +12,17 @@ never injected; every id injected is remembered for the session (``seen``) and n
 
 from __future__ import annotations
 
-from .. import fastjson, ftsquery, querydates, settings
+from .. import ftsquery, querydates, settings
 from ..sqldriver import driver as sqlite3
+from ..store import observations
+from ..store.fts import Idf
 from . import open_readonly, seen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime as dt
+
+    from ..records import StoredObservation
 
 MAX_WORDS = 16         # the prompt's rarest content words that are searched
 COMMON_SHARE = 0.05    # words in more than this share of observations carry no evidence,
@@ -43,16 +47,11 @@ def _field(value: object) -> str:
     return frame.field(value)
 
 
-def _flag_clause(conn: sqlite3.Connection) -> str:
-    columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(observations)")}
-    return " AND o.flagged = ''" if "flagged" in columns else ""
-
-
 def distinctive(conn: sqlite3.Connection, prompt: str) -> list[tuple[float, tuple[str, ...], list[int]]]:
     """The prompt's words that the memory holds but that are not common, rarest first: (IDF
     weight, word, the ids of every record holding it). A word in fewer than ``cap`` records is
     listed whole by the same bounded FTS query that counts it."""
-    idf = ftsquery.Idf(conn, "observations", COMMON_SHARE, COMMON_MOST, whole_forms=True)
+    idf = Idf(conn, "observations", COMMON_SHARE, COMMON_MOST, whole_forms=True)
     weighted = []
     for word in ftsquery.query_words(prompt[:2000])[:64]:
         ids = idf.ids(word)
@@ -74,7 +73,7 @@ def specific(text: str) -> set[tuple[str, ...]]:
 
 
 def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], items: int,
-           now: dt.datetime | None = None) -> list[sqlite3.Row]:
+           now: dt.datetime | None = None) -> list[StoredObservation]:
     """The observations of ``project`` the prompt is clearly about, best first: each holds two
     of its distinctive words (or one identifier, path or number) and half their weight; dates
     named in the prompt narrow the search to them. Which record holds which word comes from the
@@ -84,6 +83,7 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
         import datetime as dt
 
         text, since, until = querydates.parse(text, now or dt.datetime.now(dt.timezone.utc))
+    text, since, until = events_as_dates(conn, project, text, since, until)
     words = distinctive(conn, text)
     total = sum(weight for weight, _, _ in words)
     special = specific(text)
@@ -100,29 +100,35 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
     best = [record for _, _, record in sorted(scored, reverse=True)[:CANDIDATES * 8]]
     if not best:
         return []
-    rows = conn.execute(
-        "SELECT o.id, o.created_at, o.type, o.title, o.subtitle, o.narrative, o.facts, o.concepts,"
-        f" o.files_read, o.files_modified FROM observations o WHERE o.id IN ({','.join('?' * len(best))})"
-        f" AND o.project = ? AND o.created_at >= ? AND o.created_at < ?{_flag_clause(conn)}",
-        (*best, project, since or "", until or "~")).fetchall()
-    rank = {record: n for n, record in enumerate(best)}
-    return sorted(rows, key=lambda row: rank[int(row["id"])])[:items]
+    low, high = since or "", until or "~"
+    return [obs for obs in observations.get(conn, best, project)  # in the order asked
+            if low <= obs.created_at < high and not obs.flagged][:items]
 
 
-def _list(raw: object) -> list[str]:
-    try:
-        value = fastjson.loads(str(raw or "[]"))
-    except (TypeError, ValueError):
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+def events_as_dates(conn: sqlite3.Connection, project: str, text: str, since: str | None,
+                    until: str | None) -> tuple[str, str | None, str | None]:
+    """An event named as a point in time ("before the shipped_at migration") dated by the
+    project's newest record holding each of its distinctive words, as search does; the prompt
+    without it and the narrowed span. An event the memory does not hold changes nothing."""
+    rest, found = querydates.anchors(text)
+    for mode, event in found:
+        held = [set(ids) for _, _, ids in distinctive(conn, event)]
+        ids = sorted(set.intersection(*held)) if held else []
+        dated = [obs.created_at for obs in observations.get(conn, ids, project)]
+        if not dated:
+            return text, since, until
+        if mode in ("before", "until"):
+            until = min(filter(None, (until, max(dated))))
+        else:
+            since = max(filter(None, (since, max(dated) + "~")))  # just after it
+    return rest, since, until
 
 
-def line(row: sqlite3.Row) -> str:
-    files = _list(row["files_modified"]) or _list(row["files_read"])
+def line(obs: StoredObservation) -> str:
+    files = obs.files_modified or obs.files_read
     names = ", ".join(_field(f.rsplit("/", 1)[-1]) for f in files[:2])
-    text = (f"#{int(row['id'])} {_field(str(row['created_at'])[:10])} {_field(row['type'])}:"
-            f" {_field(row['title'])}")
-    subtitle = _field(row["subtitle"] or "")
+    text = f"#{obs.id} {_field(obs.created_at[:10])} {_field(obs.type)}: {_field(obs.title)}"
+    subtitle = _field(obs.subtitle or "")
     return text + (f" - {subtitle}" if subtitle else "") + (f" ({names})" if names else "")
 
 
@@ -131,17 +137,17 @@ def render(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
     """The injection for ``prompt`` and the ids in it ("" and [] for none)."""
     lines: list[str] = []
     ids: list[int] = []
-    rows = select(conn, project, prompt, skip, items, now)
-    if not rows:
+    chosen = select(conn, project, prompt, skip, items, now)
+    if not chosen:
         return "", []
     from ..store.projects import project_label  # its identity import, only for a real injection
 
     name = project_label(conn, project)
-    for row in rows:
-        candidate = [*lines, line(row)[:300]]
+    for obs in chosen:
+        candidate = [*lines, line(obs)[:300]]
         if len(framed(candidate, name)) > max_chars:
             break
-        lines, ids = candidate, [*ids, int(row["id"])]
+        lines, ids = candidate, [*ids, obs.id]
     return (framed(lines, name), ids) if lines else ("", [])
 
 

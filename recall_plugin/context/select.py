@@ -19,6 +19,7 @@ import os
 
 from .. import fastjson, ftsquery
 from ..store import observations, summaries
+from ..store.fts import Idf
 from . import gitstate
 
 TYPE_CHECKING = False
@@ -94,7 +95,7 @@ def _age_days(stamp: str, newest: str) -> float:
     return max(0.0, days(newest) - days(stamp))
 
 
-def _weights(idf: ftsquery.Idf, words: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[float]]:
+def _weights(idf: Idf, words: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[float]]:
     kept = [(w, idf.docs(w)) for w in words]
     kept = [(w, n) for w, n in kept if 0 < n < idf.cap]
     return [w for w, _ in kept], [math.log(1.0 + idf.total / (n + 1.0)) for _, n in kept]
@@ -106,7 +107,7 @@ def ranked(conn: sqlite3.Connection, found: list[StoredObservation], where: Situ
     found = [obs for obs in found if obs.id not in skip]
     if not found:
         return []
-    idf = ftsquery.Idf(conn, "observations", 0.1, 1000)
+    idf = Idf(conn, "observations", 0.1, 1000)
     words, weights = _weights(idf, where.words)
     git_words, git_weights = _weights(idf, where.git_words)
     next_words, next_weights = _weights(idf, where.next_words)

@@ -27,6 +27,7 @@ from .. import querydates as dates
 from ..index import VectorIndex
 from ..records import StoredObservation, StoredSummary
 from ..store import matching
+from ..store.fts import Idf
 
 DEPTH = 60             # candidates per leg, independent of limit
 FTS_WEIGHT = 1.0       # a record holding every query word
@@ -167,7 +168,7 @@ def fts_evidence(conn: sqlite3.Connection, text: str, filters: Filters,
     for table, prefix in PREFIX.items():
         if not words or not _wanted(filters, table):
             continue
-        idf = terms.Idf(conn, table, 0.2, IDF_CAP)
+        idf = Idf(conn, table, 0.2, IDF_CAP)
         counts = [idf.docs(w) for w in words] if len(words) > 1 else [1]
         weights = [idf.weight_of(n) for n in counts] if len(words) > 1 else [1.0]
         # Any-word matches only through words that are not common: a record holding nothing

@@ -148,7 +148,9 @@ def get(conn: sqlite3.Connection, ids: Sequence[int], project: str | None = None
         ) -> list[StoredObservation]:
     """The observations ``ids`` (of ``project`` when given), in the order asked; unknown ids
     are left out."""
-    scope, extra = (" AND project = ?", [project]) if project is not None else ("", [])
+    # +project: the ids name the rows; a bare "project = ?" lets SQLite walk the project's
+    # index entries instead (20,000 of a 100,000-record store, 18 ms against 1.5 ms)
+    scope, extra = (" AND +project = ?", [project]) if project is not None else ("", [])
     found: dict[int, StoredObservation] = {}
     for start in range(0, len(ids), CHUNK):
         part = list(ids[start:start + CHUNK])

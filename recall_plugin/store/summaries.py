@@ -102,7 +102,7 @@ def exists(conn: sqlite3.Connection, session_id: str) -> bool:
 def get(conn: sqlite3.Connection, ids: Sequence[int], project: str | None = None) -> list[StoredSummary]:
     """The summaries ``ids`` (of ``project`` when given), in the order asked; unknown ids are
     left out."""
-    scope, extra = (" AND project = ?", [project]) if project is not None else ("", [])
+    scope, extra = (" AND +project = ?", [project]) if project is not None else ("", [])  # by id
     found: dict[int, StoredSummary] = {}
     for start in range(0, len(ids), CHUNK):
         part = list(ids[start:start + CHUNK])

@@ -150,10 +150,8 @@ def summary_is_current(conn: sqlite3.Connection, batch: Batch) -> bool:
     covered = summaries.last_event_id(conn, batch.session_id)
     if covered is None:
         return False
-    row = conn.execute(
-        "SELECT max(id) FROM events WHERE session_id = ? AND id < ? AND kind IN ('tool', 'tool_failure')",
-        (batch.session_id, batch.event_ids[0])).fetchone()
-    return row[0] is None or covered >= row[0]
+    last_tool = events.last_tool_before(conn, batch.session_id, batch.event_ids[0])
+    return last_tool is None or covered >= last_tool
 
 
 def skip_done(conn: sqlite3.Connection, batch: Batch) -> None:

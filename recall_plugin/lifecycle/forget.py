@@ -27,9 +27,8 @@ in the vector index. The reason and the ids, never the content, go to the log.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .. import log
@@ -149,8 +148,7 @@ def _whole_sessions(conn: sqlite3.Connection, session_id: str | None, project: s
 
 
 def _horizon(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    turns = int(conn.execute("SELECT coalesce(max(id), 0) FROM turns").fetchone()[0])
-    return observations.max_id(conn), summaries.max_id(conn), turns
+    return observations.max_id(conn), summaries.max_id(conn), calls.max_turn_id(conn)
 
 
 def _complete(conn: sqlite3.Connection, obs: list[int], sums: list[int], prompts: list[int],
@@ -168,13 +166,6 @@ def _select(conn: sqlite3.Connection, table: str, filters: list[Filter], query: 
     """Ids of ``table`` passing the filters, matching every word of ``query``, among ``wanted``."""
     match = " ".join(fts_query(word) for word in query.split() if fts_query(word)) if query else None
     return selection.select_ids(conn, table, filters, match, wanted)
-
-
-def _rows(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[sqlite3.Row]:
-    """Rows of ``sql`` (with one ``{}`` for the id placeholders) over ``ids`` in chunks."""
-    for start in range(0, len(ids), CHUNK):
-        part = list(ids[start:start + CHUNK])
-        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
 
 
 def _prompt_events(conn: sqlite3.Connection, prompts: Sequence[int]) -> list[int]:
@@ -201,8 +192,8 @@ def _items(conn: sqlite3.Connection, obs: Sequence[int], sums: Sequence[int],
              for o in observations.get(conn, obs)]
     items += [Item(f"sum:{s.id}", s.created_at, s.project, _shown(s.request))
               for s in summaries.get(conn, sums)]
-    return items + [Item(f"prompt:{r[0]}", r[1], r[2], _shown(str(r[3]))) for r in _rows(
-        conn, "SELECT id, created_at, project, text FROM prompts WHERE id IN ({})", prompts)]
+    return items + [Item(f"prompt:{p.id}", p.created_at, p.project, _shown(p.text))
+                    for p in session_rows.prompts_by_id(conn, prompts)]
 
 
 def _shown(text: str) -> str:
@@ -270,9 +261,7 @@ def _with_late_rows(conn: sqlite3.Connection, chosen: Plan) -> Plan:
                                      if events.intersection(o.source_event_ids))
         extra["summaries"].update(s.id for s in summaries.after(conn, sum_after)
                                   if s.last_event_id in events)
-        extra["turns"].update(int(r[0]) for r in conn.execute(
-            "SELECT id, event_ids FROM turns WHERE id > ?", (turn_after,))
-            if events.intersection(json.loads(r[1] or "[]")))
+        extra["turns"].update(calls.turns_after(conn, turn_after, events))
     if not any(extra.values()):
         return chosen
     merged = {table: tuple(sorted(set(chosen.rowids(table)) | extra[table])) for table in TABLES}

@@ -79,11 +79,9 @@ def records(conn: sqlite3.Connection, project: str | None = None) -> Iterator[di
 
 
 def _prompts(conn: sqlite3.Connection, project: str | None) -> Iterator[dict[str, object]]:
-    fields = FIELDS["prompt"]
-    where, args = ("WHERE project = ?", [project]) if project else ("", [])
-    for row in conn.execute(f"SELECT id, {', '.join(name for name, _ in fields)} FROM prompts {where}"
-                            " ORDER BY created_at, id", args):
-        yield {"record": "prompt", "id": row["id"], **{name: _exported(row[name], k) for name, k in fields}}
+    for prompt in session_rows.each_prompt(conn, project):
+        yield {"record": "prompt", "id": prompt.id,
+               **{name: _exported(getattr(prompt, name), k) for name, k in FIELDS["prompt"]}}
 
 
 def _exported(value: object, kind: str) -> object:

@@ -68,6 +68,18 @@ def turns_touching(conn: sqlite3.Connection, session_ids: Sequence[str],
         if event_ids.intersection(json.loads(r[1])))
 
 
+def turns_after(conn: sqlite3.Connection, after: int, event_ids: set[int]) -> list[int]:
+    """Ids of the turns stored after turn ``after`` that rendered or answered one of
+    ``event_ids``."""
+    return [int(r[0]) for r in conn.execute("SELECT id, event_ids FROM turns WHERE id > ?", (after,))
+            if event_ids.intersection(json.loads(r[1] or "[]"))]
+
+
+def max_turn_id(conn: sqlite3.Connection) -> int:
+    """The newest turn's id (0: none)."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM turns").fetchone()[0])
+
+
 # -- queue_state ----------------------------------------------------------------------------
 def set_status(conn: sqlite3.Connection, name: str, value: str) -> None:
     conn.execute("INSERT INTO queue_state (name, value) VALUES (?, ?)"

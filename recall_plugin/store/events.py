@@ -122,3 +122,12 @@ def of_prompts(conn: sqlite3.Connection, prompt_rowids: Sequence[int]) -> list[i
         "SELECT e.id FROM events e JOIN prompts p ON e.session_id = p.session_id AND"
         " e.kind = 'prompt' AND p.prompt_id IN (e.prompt_id, e.event_key)"
         f" WHERE p.id IN ({_marks(prompt_rowids)})", list(prompt_rowids))]
+
+
+def last_tool_before(conn: sqlite3.Connection, session_id: str, before: int) -> int | None:
+    """The id of the session's last tool call (or failed one) before event ``before``; None
+    when there is none."""
+    row = conn.execute(
+        "SELECT max(id) FROM events WHERE session_id = ? AND id < ? AND kind IN ('tool', 'tool_failure')",
+        (session_id, before)).fetchone()
+    return None if row[0] is None else int(row[0])

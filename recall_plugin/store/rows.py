@@ -2,8 +2,9 @@
 
 ``SpoolEvent`` is one spool line checked by ingest (``queue.ingest.parse_line``): the fields
 the ``events`` table has columns for, and the rest (``body``, stored as JSON). ``StoredEvent``
-is an event read back for extraction. ``Pause``, ``ProviderCall`` and ``Turn`` are rows of
-``pauses``, ``provider_calls`` and ``turns``. Nothing on the hook path imports this module.
+is an event read back for extraction. ``Prompt``, ``Pause``, ``ProviderCall`` and ``Turn``
+are rows of ``prompts``, ``pauses``, ``provider_calls`` and ``turns``. Nothing on the hook
+path imports this module.
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ class StoredEvent:
     agent_type: str
     prompt_number: int | None
     body: dict[str, object]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One row of ``prompts``: a prompt the user typed, numbered within its session."""
+
+    id: int
+    session_id: str
+    prompt_id: str
+    prompt_number: int
+    project: str
+    text: str
+    private: bool
     created_at: str
 
 

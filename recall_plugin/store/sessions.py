@@ -10,9 +10,11 @@ The viewer's read-only listings of sessions and prompts are in ``store.feed``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
-from .rows import SpoolEvent
+from .rows import Prompt, SpoolEvent
+
+CHUNK = 500  # ids per statement
 
 
 def touch(conn: sqlite3.Connection, event: SpoolEvent, project: str) -> None:
@@ -102,6 +104,29 @@ def insert_prompt(conn: sqlite3.Connection, session_id: str, prompt_id: str, num
 def prompt_exists(conn: sqlite3.Connection, session_id: str, prompt_id: object) -> bool:
     return conn.execute("SELECT 1 FROM prompts WHERE session_id = ? AND prompt_id = ?",
                         (session_id, prompt_id)).fetchone() is not None
+
+
+def _prompt(row: sqlite3.Row) -> Prompt:
+    return Prompt(int(row["id"]), str(row["session_id"]), str(row["prompt_id"]),
+                  int(row["prompt_number"]), str(row["project"]), str(row["text"]),
+                  bool(row["private"]), str(row["created_at"]))
+
+
+def prompts_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Prompt]:
+    """The stored prompts among the rowids ``ids``."""
+    found: list[Prompt] = []
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start:start + CHUNK])
+        found += map(_prompt, conn.execute(
+            f"SELECT * FROM prompts WHERE id IN ({','.join('?' * len(part))})", part))
+    return found
+
+
+def each_prompt(conn: sqlite3.Connection, project: str | None = None) -> Iterator[Prompt]:
+    """Every prompt (of ``project`` when given), oldest first."""
+    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    for row in conn.execute(f"SELECT * FROM prompts {where} ORDER BY created_at, id", args):
+        yield _prompt(row)
 
 
 # -- tombstones -----------------------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""Reads each table module owns (moved there from lifecycle, extract, the viewer's feed and
+status): typed records and values, on real migrated SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from recall_plugin.queue.ingest import event_of, insert_event
+from recall_plugin.store import calls, events, sessions
+from recall_plugin.store.db import open_store, write
+from recall_plugin.store.rows import Prompt, Turn
+
+
+@pytest.fixture
+def conn(data_dir: Path) -> sqlite3.Connection:
+    return open_store(str(data_dir))
+
+
+def ingest(conn: sqlite3.Connection, key: str, kind: str, session: str = "s1",
+           project: str = "name:demo", **fields: object) -> None:
+    event, why = event_of({"key": key, "kind": kind, "session_id": session, "project": project,
+                           "ts": f"2026-11-01T10:00:0{len(key) % 10}.000Z", **fields})
+    assert event is not None, why
+    with write(conn):
+        insert_event(conn, event)
+
+
+def test_prompts_read_back_as_typed_rows(conn: sqlite3.Connection) -> None:
+    ingest(conn, "a", "prompt", prompt_id="p1", prompt="fix the uploader")
+    ingest(conn, "bb", "prompt", prompt_id="p2", prompt="then the tests")
+    ingest(conn, "ccc", "prompt", session="s2", project="name:other", prompt_id="p1", prompt="elsewhere")
+    every = list(sessions.each_prompt(conn))
+    assert all(type(p) is Prompt for p in every)
+    assert [(p.session_id, p.prompt_id, p.prompt_number, p.text, p.private) for p in every] == [
+        ("s1", "p1", 1, "fix the uploader", False), ("s1", "p2", 2, "then the tests", False),
+        ("s2", "p1", 1, "elsewhere", False)]
+    assert [p.text for p in sessions.each_prompt(conn, "name:other")] == ["elsewhere"]
+    assert list(sessions.each_prompt(conn, "name:nobody")) == []
+    ids = [p.id for p in every]
+    assert sessions.prompts_by_id(conn, [ids[2], ids[0], 999]) == [every[0], every[2]]
+    assert sessions.prompts_by_id(conn, []) == []
+
+
+def test_prompts_by_id_reads_more_ids_than_one_statement_takes(conn: sqlite3.Connection) -> None:
+    ingest(conn, "a", "prompt", prompt_id="p1", prompt="only one")
+    found = sessions.prompts_by_id(conn, [*range(2, sessions.CHUNK * 2 + 2), 1])
+    assert [p.text for p in found] == ["only one"]
+
+
+def test_last_tool_before_an_event(conn: sqlite3.Connection) -> None:
+    ingest(conn, "a", "prompt", prompt_id="p1", prompt="go")
+    assert events.last_tool_before(conn, "s1", 100) is None
+    ingest(conn, "bb", "tool", tool_name="Bash")
+    ingest(conn, "ccc", "tool_failure", tool_name="Bash")
+    ingest(conn, "dddd", "tool", session="s2", tool_name="Read")
+    ingest(conn, "eeeee", "stop")
+    assert events.last_tool_before(conn, "s1", 100) == 3
+    assert events.last_tool_before(conn, "s1", 3) == 2
+    assert events.last_tool_before(conn, "s1", 2) is None
+    assert events.last_tool_before(conn, "s2", 100) == 4
+
+
+def test_turns_after_a_horizon(conn: sqlite3.Connection) -> None:
+    assert calls.max_turn_id(conn) == 0
+    with write(conn):
+        calls.append_turn(conn, Turn("s1", "user", "rendered", None, (1, 2)), "2026-11-01T10:00:00Z")
+        calls.append_turn(conn, Turn("s1", "assistant", "reply", None, (2,)), "2026-11-01T10:00:01Z")
+        calls.append_turn(conn, Turn("s2", "user", "other", None, (7,)), "2026-11-01T10:00:02Z")
+        calls.append_turn(conn, Turn("s2", "assistant", "none", None, ()), "2026-11-01T10:00:03Z")
+    assert calls.max_turn_id(conn) == 4
+    assert calls.turns_after(conn, 0, {2, 7}) == [1, 2, 3]
+    assert calls.turns_after(conn, 1, {2, 7}) == [2, 3]
+    assert calls.turns_after(conn, 0, {99}) == [] and calls.turns_after(conn, 4, {1}) == []

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from recall_plugin.records import StoredObservation, StoredSummary
-from recall_plugin.store import feed, pauses, stats
+from recall_plugin.store import calls, feed, pauses, sessions, stats
 from recall_plugin.store.db import open_store, write
-from recall_plugin.store.rows import Pause
+from recall_plugin.store.rows import Pause, SessionRow
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -68,15 +68,15 @@ def test_cursor_follows_the_newest_observation_and_summary_stamp(conn: sqlite3.C
 
 
 def test_session_row_and_prompts_are_typed(conn: sqlite3.Connection) -> None:
-    assert feed.session_row(conn, "s1") is None and feed.prompts_of(conn, "s1") == []
+    assert sessions.get(conn, "s1") is None and sessions.prompts_of(conn, "s1") == []
     with write(conn):
         session(conn, "s1", "shop", "2026-11-01T10:00:00Z", cwd="/w/shop", prompt_count=2)
         prompt(conn, "s1", 1, "fix the uploader")
         prompt(conn, "s1", 2, "my password is hunter2", private=1)
-    row = feed.session_row(conn, "s1")
-    assert row == feed.SessionRow("s1", "shop", None, "/w/shop", None, "2026-11-01T10:00:00Z",
+    row = sessions.get(conn, "s1")
+    assert row == SessionRow("s1", "shop", None, "/w/shop", None, "2026-11-01T10:00:00Z",
                                   "2026-11-01T10:00:00Z", None, None, 2)
-    prompts = feed.prompts_of(conn, "s1")
+    prompts = sessions.prompts_of(conn, "s1")
     assert [(p.prompt_number, p.text, p.private) for p in prompts] == [
         (1, "fix the uploader", False), (2, "my password is hunter2", True)]
     assert all(isinstance(p.id, int) and p.created_at.startswith("2026-11-0") for p in prompts)
@@ -110,11 +110,11 @@ def test_projects_newest_first_with_their_names(conn: sqlite3.Connection) -> Non
 
 
 def test_usage_on_an_empty_store_is_zero(conn: sqlite3.Connection) -> None:
-    empty = feed.usage(conn, 7)
-    zero = feed.UsageTotals(0, 0, 0, 0, 0.0)
-    assert empty == feed.Usage(7, (), (), (), zero, zero)
+    empty = calls.usage(conn, 7)
+    zero = calls.UsageTotals(0, 0, 0, 0, 0.0)
+    assert empty == calls.Usage(7, (), (), (), zero, zero)
     assert isinstance(empty.totals.cost_usd, float)
-    assert feed.last_call(conn) is None
+    assert calls.last_call(conn) is None
 
 
 def test_usage_by_day_provider_and_model(conn: sqlite3.Connection) -> None:
@@ -122,14 +122,14 @@ def test_usage_by_day_provider_and_model(conn: sqlite3.Connection) -> None:
         call(conn, "claude", tokens=800, cost=0.0042, model="haiku")
         call(conn, "openrouter", tokens=1200, model="free")
         call(conn, "claude", tokens=300, cost=0.001, model="sonnet", at="2020-01-01T00:00:00Z")
-    found = feed.usage(conn, 14)
+    found = calls.usage(conn, 14)
     assert [(d.provider, d.totals.total_tokens) for d in found.by_day] == [("claude", 800),
                                                                           ("openrouter", 1200)]
     assert [(p.provider, p.totals.calls, p.totals.total_tokens) for p in found.by_provider] == [
         ("openrouter", 1, 1200), ("claude", 2, 1100)]
     assert [(m.model, m.totals.total_tokens) for m in found.by_model] == [
         ("free", 1200), ("haiku", 800), ("sonnet", 300)]
-    assert found.today == feed.UsageTotals(2, 1980, 20, 2000, 0.0042)
+    assert found.today == calls.UsageTotals(2, 1980, 20, 2000, 0.0042)
     assert found.totals.calls == 3 and found.totals.cost_usd == pytest.approx(0.0052)
 
 
@@ -137,23 +137,23 @@ def test_last_call_is_the_newest_by_id(conn: sqlite3.Connection) -> None:
     with write(conn):
         call(conn, "gemini", at="2026-11-02T10:00:00Z")
         call(conn, "claude", status="error", error="429", tokens=0, at="2026-11-01T10:00:00Z")
-    assert feed.last_call(conn) == feed.LastCall("claude", "m", "error", "429", 0, 0.0, 42,
+    assert calls.last_call(conn) == calls.LastCall("claude", "m", "error", "429", 0, 0.0, 42,
                                                      "2026-11-01T10:00:00Z")
 
 
 def test_provider_error_clears_once_a_later_call_succeeds(conn: sqlite3.Connection) -> None:
     stamped = "2026-11-02T10:00:00Z 401 from gemini: bad key"
-    assert feed.provider_error(conn, None) is None and feed.provider_error(conn, "") is None
-    assert feed.provider_error(conn, stamped) == feed.ProviderError("2026-11-02T10:00:00Z",
+    assert calls.provider_error(conn, None) is None and calls.provider_error(conn, "") is None
+    assert calls.provider_error(conn, stamped) == calls.ProviderError("2026-11-02T10:00:00Z",
                                                                     "401 from gemini: bad key")
-    assert feed.provider_error(conn, "no stamp here") == feed.ProviderError("", "no stamp here")
+    assert calls.provider_error(conn, "no stamp here") == calls.ProviderError("", "no stamp here")
     with write(conn):
         call(conn, "gemini", at="2026-11-01T10:00:00Z")  # before the error: still worth a warning
-    assert feed.provider_error(conn, stamped) is not None
-    assert feed.provider_error(conn, "no stamp here") is None  # unknown time: any success clears it
+    assert calls.provider_error(conn, stamped) is not None
+    assert calls.provider_error(conn, "no stamp here") is None  # unknown time: any success clears it
     with write(conn):
         call(conn, "gemini", at="2026-11-03T10:00:00Z")
-    assert feed.provider_error(conn, stamped) is None
+    assert calls.provider_error(conn, stamped) is None
 
 
 def test_status_usage_is_typed_and_serialises_as_before(conn: sqlite3.Connection) -> None:
@@ -162,11 +162,11 @@ def test_status_usage_is_typed_and_serialises_as_before(conn: sqlite3.Connection
         call(conn, "gemini", tokens=200, session_id="s1")
         call(conn, "claude", tokens=50, at="2026-11-01T10:00:00Z")
     status = stats.collect(conn, "/data", "claude", spooled=3, notes=("a note",))
-    assert status.usage_today == stats.UsageToday(2, 980, 20, 0.0042)
+    assert status.usage_today == calls.UsageToday(2, 980, 20, 0.0042)
     assert [(d.day[:4], d.calls, d.total_tokens) for d in status.usage_by_day][-1] == ("2026", 1, 50)
     assert status.usage_by_day[0].providers.split(",") == ["claude", "gemini"]
-    assert status.usage_by_session == (stats.SessionUsage("s1", 2, 980, 1000, 0.0042, "claude,gemini"),
-                                       stats.SessionUsage(None, 1, 40, 50, 0.0, "claude"))
+    assert status.usage_by_session == (calls.SessionUsage("s1", 2, 980, 1000, 0.0042, "claude,gemini"),
+                                       calls.SessionUsage(None, 1, 40, 50, 0.0, "claude"))
     data = status.as_dict()
     assert data["usage_today"] == {"calls": 2, "input_tokens": 980, "output_tokens": 20, "cost_usd": 0.0042}
     assert data["usage_by_session"] == [
@@ -229,9 +229,9 @@ def test_session_view_orders_prompts_and_observations(conn: sqlite3.Connection) 
         conn.execute("UPDATE observations SET prompt_number = 1 WHERE id IN (?, ?)", (late, early))
         summary(conn, "s1", "shop", "the request", "2026-11-06T10:00:00Z")
     view = feed.session_view(conn, "s1")
-    assert view is not None and view.project == "shop" and view.session == feed.session_row(conn, "s1")
+    assert view is not None and view.project == "shop" and view.session == sessions.get(conn, "s1")
     order = [(type(i).__name__, i.prompt_number, i.id) for i in view.items]
-    first, second = (p.id for p in feed.prompts_of(conn, "s1"))
+    first, second = (p.id for p in sessions.prompts_of(conn, "s1"))
     assert order == [("Prompt", 1, first), ("StoredObservation", 1, early), ("StoredObservation", 1, late),
                      ("Prompt", 2, second), ("StoredObservation", None, loose)]
     assert view.summary is not None and view.summary.request == "the request"

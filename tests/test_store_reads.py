@@ -74,3 +74,25 @@ def test_turns_after_a_horizon(conn: sqlite3.Connection) -> None:
     assert calls.turns_after(conn, 0, {2, 7}) == [1, 2, 3]
     assert calls.turns_after(conn, 1, {2, 7}) == [2, 3]
     assert calls.turns_after(conn, 0, {99}) == [] and calls.turns_after(conn, 4, {1}) == []
+
+
+def test_counts_and_queue_state_values_per_table(conn: sqlite3.Connection) -> None:
+    from recall_plugin.store import summaries
+
+    assert (sessions.count(conn), sessions.count_prompts(conn), events.count(conn)) == (0, 0, 0)
+    assert events.count_by_state(conn) == {} and summaries.count(conn) == 0
+    assert calls.status(conn, "last_error") is None
+    ingest(conn, "a", "prompt", prompt_id="p1", prompt="go")
+    ingest(conn, "bb", "tool", tool_name="Bash")
+    ingest(conn, "ccc", "session_start", session="s2")
+    with write(conn):
+        events.set_state(conn, [2], "done")
+        calls.set_status(conn, "last_error", "2026-11-01T10:00:00Z boom")
+    assert (sessions.count(conn), sessions.count_prompts(conn), events.count(conn)) == (2, 1, 3)
+    assert events.count_by_state(conn) == {"done": 2, "pending": 1}  # a session start is done at ingest
+    assert calls.status(conn, "last_error") == "2026-11-01T10:00:00Z boom"
+    row = sessions.get(conn, "s1")
+    assert row is not None and (row.session_id, row.project, row.prompt_count) == ("s1", "name:demo", 1)
+    assert sessions.get(conn, "nobody") is None
+    assert [p.text for p in sessions.prompts_of(conn, "s1")] == ["go"]
+    assert sessions.prompts_of(conn, "s2") == []

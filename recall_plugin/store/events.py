@@ -116,6 +116,16 @@ def count_in(conn: sqlite3.Connection, states: Sequence[str]) -> int:
                             list(states)).fetchone()[0])
 
 
+def count_by_state(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many events are in each state that some event is in."""
+    return {str(state): int(n) for state, n in conn.execute(
+        "SELECT state, count(*) FROM events GROUP BY state")}
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
 def of_prompts(conn: sqlite3.Connection, prompt_rowids: Sequence[int]) -> list[int]:
     """The ids of the prompt events of these ``prompts`` rows."""
     return [int(r[0]) for r in conn.execute(

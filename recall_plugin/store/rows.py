@@ -2,9 +2,9 @@
 
 ``SpoolEvent`` is one spool line checked by ingest (``queue.ingest.parse_line``): the fields
 the ``events`` table has columns for, and the rest (``body``, stored as JSON). ``StoredEvent``
-is an event read back for extraction. ``Prompt``, ``Pause``, ``ProviderCall`` and ``Turn``
-are rows of ``prompts``, ``pauses``, ``provider_calls`` and ``turns``. Nothing on the hook
-path imports this module.
+is an event read back for extraction. ``SessionRow``, ``Prompt``, ``Pause``, ``ProviderCall``
+and ``Turn`` are rows of ``sessions``, ``prompts``, ``pauses``, ``provider_calls`` and
+``turns``. Nothing on the hook path imports this module.
 """
 
 from __future__ import annotations
@@ -48,6 +48,22 @@ class StoredEvent:
     prompt_number: int | None
     body: dict[str, object]
     created_at: str
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One row of ``sessions``: a session the hooks captured."""
+
+    session_id: str
+    project: str
+    project_root: str | None
+    cwd: str | None
+    transcript_path: str | None
+    started_at: str
+    last_event_at: str
+    ended_at: str | None
+    end_reason: str | None
+    prompt_count: int
 
 
 @dataclass(frozen=True)

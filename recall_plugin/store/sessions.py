@@ -4,7 +4,8 @@ A ``sessions`` row holds no content: when a session began, last showed activity 
 and how many prompts it had. ``prompts`` keeps each prompt's text and number. A session the
 user forgot is tombstoned in ``forgotten_sessions`` (its queued events are then dropped at
 ingest, and a late provider reply for it is not stored). Callers own the transaction.
-The viewer's read-only listings of sessions and prompts are in ``store.feed``.
+Rows read back are typed (``SessionRow``, ``Prompt`` of ``store.rows``); the viewer's
+listing of recent sessions, which joins them with the memory tables, is in ``store.feed``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
-from .rows import Prompt, SpoolEvent
+from .rows import Prompt, SessionRow, SpoolEvent
 
 CHUNK = 500  # ids per statement
 
@@ -84,6 +85,14 @@ def all_ids(conn: sqlite3.Connection) -> set[str]:
     return {str(r[0]) for r in conn.execute("SELECT session_id FROM sessions")}
 
 
+def count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+
+
+def count_prompts(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM prompts").fetchone()[0])
+
+
 def in_other_project(conn: sqlite3.Connection, session_id: str, project: str) -> bool:
     """True when the session or one of its events is stored under another project."""
     return conn.execute(
@@ -106,6 +115,21 @@ def prompt_exists(conn: sqlite3.Connection, session_id: str, prompt_id: object) 
                         (session_id, prompt_id)).fetchone() is not None
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def get(conn: sqlite3.Connection, session_id: str) -> SessionRow | None:
+    """The session's row; None when it was never captured."""
+    row = conn.execute("SELECT * FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+    if row is None:
+        return None
+    return SessionRow(str(row["session_id"]), str(row["project"]), _text(row["project_root"]),
+                      _text(row["cwd"]), _text(row["transcript_path"]), str(row["started_at"]),
+                      str(row["last_event_at"]), _text(row["ended_at"]), _text(row["end_reason"]),
+                      int(row["prompt_count"]))
+
+
 def _prompt(row: sqlite3.Row) -> Prompt:
     return Prompt(int(row["id"]), str(row["session_id"]), str(row["prompt_id"]),
                   int(row["prompt_number"]), str(row["project"]), str(row["text"]),
@@ -120,6 +144,12 @@ def prompts_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Prompt]:
         found += map(_prompt, conn.execute(
             f"SELECT * FROM prompts WHERE id IN ({','.join('?' * len(part))})", part))
     return found
+
+
+def prompts_of(conn: sqlite3.Connection, session_id: str) -> list[Prompt]:
+    """The prompts of one session, by prompt number."""
+    return [_prompt(row) for row in conn.execute(
+        "SELECT * FROM prompts WHERE session_id = ? ORDER BY prompt_number, id", (session_id,))]
 
 
 def each_prompt(conn: sqlite3.Connection, project: str | None = None) -> Iterator[Prompt]:

@@ -1,47 +1,18 @@
-"""What ``status`` shows: queue by state, counts, usage, and the last extractor run."""
+"""What ``status`` shows: queue by state, counts, usage, and the last extractor run.
+
+Read-only and no SQL of its own: each figure comes from its table's module (``events``,
+``sessions``, ``observations``, ``summaries``, ``calls``, ``pauses``).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass, field
 
-from . import pauses
+from . import calls, events, observations, pauses, sessions, summaries
+from .calls import DayUsage, SessionUsage, UsageToday
 
 QUEUE_STATES = ("pending", "processing", "failed", "dead", "done", "skipped")
-
-
-@dataclass(frozen=True)
-class UsageToday:
-    """Provider calls since midnight UTC: how many, tokens in and out, estimated USD."""
-
-    calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-
-
-@dataclass(frozen=True)
-class DayUsage:
-    """Provider calls of one UTC day: tokens, estimated USD, and the providers used."""
-
-    day: str
-    calls: int
-    input_tokens: int
-    total_tokens: int
-    cost_usd: float
-    providers: str
-
-
-@dataclass(frozen=True)
-class SessionUsage:
-    """Provider calls made for one session (``None``: calls outside any session)."""
-
-    session_id: str | None
-    calls: int
-    input_tokens: int
-    total_tokens: int
-    cost_usd: float
-    providers: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +27,7 @@ class Status:
     summaries: int
     last_extractor_run: str | None
     last_error: str | None
-    usage_today: UsageToday = UsageToday()
+    usage_today: UsageToday = field(default_factory=UsageToday)
     usage_by_day: tuple[DayUsage, ...] = ()
     usage_by_session: tuple[SessionUsage, ...] = ()
     paused: list[dict[str, str | None]] = field(default_factory=list)
@@ -70,47 +41,7 @@ class Status:
 
 
 def queue_counts(conn: sqlite3.Connection, spooled: int) -> dict[str, int]:
-    counts = dict.fromkeys(QUEUE_STATES, 0)
-    for state, n in conn.execute("SELECT state, count(*) FROM events GROUP BY state"):
-        counts[str(state)] = int(n)
-    counts["spooled"] = spooled
-    return counts
-
-
-def count(conn: sqlite3.Connection, table: str) -> int:
-    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-def state_value(conn: sqlite3.Connection, name: str) -> str | None:
-    row = conn.execute("SELECT value FROM queue_state WHERE name = ?", (name,)).fetchone()
-    return str(row[0]) if row else None
-
-
-def usage_today(conn: sqlite3.Connection) -> UsageToday:
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),"
-        " coalesce(sum(cost_usd), 0) FROM provider_calls WHERE created_at >= date('now')"
-    ).fetchone()
-    return UsageToday(int(row[0]), int(row[1]), int(row[2]), round(float(row[3]), 6))
-
-
-USAGE_BY = ("count(*), sum(input_tokens), sum(total_tokens), sum(cost_usd), group_concat(DISTINCT provider)"
-            " FROM provider_calls GROUP BY 1")
-
-
-def usage_by_day(conn: sqlite3.Connection, limit: int) -> tuple[DayUsage, ...]:
-    """Calls, tokens and cost per UTC day, newest first."""
-    rows = conn.execute(f"SELECT substr(created_at, 1, 10), {USAGE_BY} ORDER BY 1 DESC LIMIT ?",
-                        (limit,))
-    return tuple(DayUsage(str(r[0]), int(r[1]), int(r[2]), int(r[3]), round(float(r[4]), 6), str(r[5]))
-                 for r in rows)
-
-
-def usage_by_session(conn: sqlite3.Connection, limit: int) -> tuple[SessionUsage, ...]:
-    """Calls, tokens and cost per session, the most tokens first."""
-    rows = conn.execute(f"SELECT session_id, {USAGE_BY} ORDER BY 4 DESC LIMIT ?", (limit,))
-    return tuple(SessionUsage(None if r[0] is None else str(r[0]), int(r[1]), int(r[2]), int(r[3]),
-                              round(float(r[4]), 6), str(r[5])) for r in rows)
+    return {**dict.fromkeys(QUEUE_STATES, 0), **events.count_by_state(conn), "spooled": spooled}
 
 
 def paused(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
@@ -124,16 +55,16 @@ def collect(conn: sqlite3.Connection, data_dir: str, provider: str, spooled: int
         data_dir=data_dir,
         provider=provider,
         queue=queue_counts(conn, spooled),
-        sessions=count(conn, "sessions"),
-        prompts=count(conn, "prompts"),
-        events=count(conn, "events"),
-        observations=count(conn, "observations"),
-        summaries=count(conn, "summaries"),
-        last_extractor_run=state_value(conn, "last_extractor_run"),
-        last_error=state_value(conn, "last_error"),
-        usage_today=usage_today(conn),
-        usage_by_day=usage_by_day(conn, 7),
-        usage_by_session=usage_by_session(conn, 10),
+        sessions=sessions.count(conn),
+        prompts=sessions.count_prompts(conn),
+        events=events.count(conn),
+        observations=observations.count(conn),
+        summaries=summaries.count(conn),
+        last_extractor_run=calls.status(conn, "last_extractor_run"),
+        last_error=calls.status(conn, "last_error"),
+        usage_today=calls.usage_today(conn),
+        usage_by_day=calls.usage_by_day(conn, 7),
+        usage_by_session=calls.usage_by_session(conn, 10),
         paused=paused(conn),
         notes=notes,
     )

@@ -139,6 +139,10 @@ def each(conn: sqlite3.Connection, project: str | None = None) -> Iterator[Store
     yield from from_cursor(conn.execute(f"SELECT * FROM summaries {where} ORDER BY created_at, id", args))
 
 
+def count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM summaries").fetchone()[0])
+
+
 def max_id(conn: sqlite3.Connection) -> int:
     """The highest id stored so far (0 when empty)."""
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM summaries").fetchone()[0])

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from .. import __version__, paths, settings
 from ..queue import spool
 from ..search import Filters, search
-from ..store import feed, stats
+from ..store import calls, feed, stats
 from ..store import observations as stored_observations
 from ..store import summaries as stored_summaries
 from ..vocab import EVENT_KINDS, OBSERVATION_TYPES, PROVIDER_NAMES, RECORD_TYPES
@@ -159,8 +159,8 @@ def status_data(viewer: Viewer, conn: sqlite3.Connection,
     data = found.as_dict()
     data.update(model=conf.text(f"CLAUDE_RECALL_{provider.upper()}_MODEL"),
                 fallback=conf.text("CLAUDE_RECALL_FALLBACK_PROVIDER"),
-                last_call=shapes.last_call(feed.last_call(conn)), version=__version__,
-                provider_error=shapes.provider_error(feed.provider_error(conn, found.last_error)))
+                last_call=shapes.last_call(calls.last_call(conn)), version=__version__,
+                provider_error=shapes.provider_error(calls.provider_error(conn, found.last_error)))
     return data
 
 
@@ -178,5 +178,5 @@ def usage(request: Request) -> Response:
     from ..providers import billing_note
 
     with viewer.read() as conn:
-        found = feed.usage(conn, days)
+        found = calls.usage(conn, days)
     return viewer.json({**shapes.usage(found), "billing": billing_note(viewer.conf())})

@@ -7,7 +7,8 @@ from dataclasses import asdict
 
 from ..records import StoredObservation, StoredSummary
 from ..search import Hit
-from ..store import feed
+from ..store import calls, feed
+from ..store.rows import Prompt
 
 JSONDict = dict[str, object]
 
@@ -24,8 +25,8 @@ def summary(found: StoredSummary) -> JSONDict:
     return {**found.as_dict(), "kind": "summary"}
 
 
-def item(found: feed.Prompt | StoredObservation) -> JSONDict:
-    return prompt(found) if isinstance(found, feed.Prompt) else observation(found)
+def item(found: Prompt | StoredObservation) -> JSONDict:
+    return prompt(found) if isinstance(found, Prompt) else observation(found)
 
 
 def search_items(hits: list[Hit], observations: list[StoredObservation],
@@ -43,7 +44,7 @@ def cursor(found: feed.FeedCursor) -> JSONDict:
     return {"obs": found.observation_id, "sum": found.summary_stamp}
 
 
-def prompt(found: feed.Prompt) -> JSONDict:
+def prompt(found: Prompt) -> JSONDict:
     return {"id": found.id, "prompt_number": found.prompt_number, "text": found.text,
             "private": int(found.private), "created_at": found.created_at, "kind": "prompt"}
 
@@ -64,7 +65,7 @@ def project(found: feed.ProjectListing) -> JSONDict:
     return asdict(found)
 
 
-def usage(found: feed.Usage) -> JSONDict:
+def usage(found: calls.Usage) -> JSONDict:
     return {"days": found.days,
             "by_day": [{"day": r.day, "provider": r.provider, **asdict(r.totals)} for r in found.by_day],
             "by_provider": [{"provider": r.provider, **asdict(r.totals)} for r in found.by_provider],
@@ -73,9 +74,9 @@ def usage(found: feed.Usage) -> JSONDict:
             "today": asdict(found.today), "totals": asdict(found.totals)}
 
 
-def last_call(found: feed.LastCall | None) -> JSONDict | None:
+def last_call(found: calls.LastCall | None) -> JSONDict | None:
     return None if found is None else asdict(found)
 
 
-def provider_error(found: feed.ProviderError | None) -> JSONDict | None:
+def provider_error(found: calls.ProviderError | None) -> JSONDict | None:
     return None if found is None else asdict(found)

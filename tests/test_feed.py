@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recall_plugin.records import StoredObservation, StoredSummary
-from recall_plugin.store import calls, feed, pauses, sessions, stats
+from recall_plugin.store import calls, feed, observations, pauses, sessions, stats, summaries
 from recall_plugin.store.db import open_store, write
 from recall_plugin.store.rows import Pause, SessionRow
 
@@ -185,16 +185,16 @@ def test_observation_pages_filter_and_decode(conn: sqlite3.Connection) -> None:
                for n, project in enumerate(("shop", "blog", "shop", "shop"), start=1)]
         conn.execute("UPDATE observations SET type = 'bugfix', facts = '[\"a fact\"]' WHERE id = ?",
                      (ids[2],))
-    page = feed.observations_page(conn, project=None, types=(), before=None, limit=2)
+    page = observations.page(conn, project=None, types=(), before=None, limit=2)
     assert [o.id for o in page] == [ids[3], ids[2]]
     assert isinstance(page[1], StoredObservation) and page[1].facts == ("a fact",)
-    assert [o.id for o in feed.observations_page(conn, project=None, types=(), before=ids[2],
+    assert [o.id for o in observations.page(conn, project=None, types=(), before=ids[2],
                                                  limit=10)] == [ids[1], ids[0]]
-    assert [o.id for o in feed.observations_page(conn, project="shop", types=("bugfix", "feature"),
+    assert [o.id for o in observations.page(conn, project="shop", types=("bugfix", "feature"),
                                                  before=None, limit=10)] == [ids[2]]
-    assert feed.observations_page(conn, project="nowhere", types=(), before=None, limit=10) == []
-    assert [o.id for o in feed.observations_after(conn, ids[1], 10)] == [ids[2], ids[3]]
-    assert [o.id for o in feed.observations_after(conn, ids[0], 1)] == [ids[1]]
+    assert observations.page(conn, project="nowhere", types=(), before=None, limit=10) == []
+    assert [o.id for o in observations.after(conn, ids[1], 10)] == [ids[2], ids[3]]
+    assert [o.id for o in observations.after(conn, ids[0], 1)] == [ids[1]]
 
 
 def test_summary_pages_and_what_changed_since_a_stamp(conn: sqlite3.Connection) -> None:
@@ -202,18 +202,18 @@ def test_summary_pages_and_what_changed_since_a_stamp(conn: sqlite3.Connection) 
         summary(conn, "s1", "shop", "first", "2026-11-01T10:00:00Z")
         summary(conn, "s2", "blog", "second", "2026-11-02T10:00:00Z")
         summary(conn, "s3", "shop", "third", "2026-11-03T10:00:00Z")
-    assert [s.request for s in feed.summaries_page(conn, project=None, before=None, limit=2)] == [
+    assert [s.request for s in summaries.page(conn, project=None, before=None, limit=2)] == [
         "third", "second"]
-    third = feed.summaries_page(conn, project="shop", before=None, limit=1)[0]
+    third = summaries.page(conn, project="shop", before=None, limit=1)[0]
     assert isinstance(third, StoredSummary) and third.session_id == "s3"
-    assert [s.request for s in feed.summaries_page(conn, project="shop", before=third.id, limit=9)] == [
+    assert [s.request for s in summaries.page(conn, project="shop", before=third.id, limit=9)] == [
         "first"]
-    assert [s.request for s in feed.summaries_since(conn, "2026-11-01T10:00:00Z", 10)] == [
+    assert [s.request for s in summaries.updated_since(conn, "2026-11-01T10:00:00Z", 10)] == [
         "second", "third"]
     with write(conn):  # replaced: same id, new stamp, so it comes again
         conn.execute("UPDATE summaries SET request = 'first, again', updated_at = ?"
                      " WHERE session_id = 's1'", ("2026-11-04T10:00:00Z",))
-    since = feed.summaries_since(conn, "2026-11-03T10:00:00Z", 10)
+    since = summaries.updated_since(conn, "2026-11-03T10:00:00Z", 10)
     assert [(s.session_id, s.request) for s in since] == [("s1", "first, again")]
 
 

@@ -96,3 +96,24 @@ def test_counts_and_queue_state_values_per_table(conn: sqlite3.Connection) -> No
     assert sessions.get(conn, "nobody") is None
     assert [p.text for p in sessions.prompts_of(conn, "s1")] == ["go"]
     assert sessions.prompts_of(conn, "s2") == []
+
+
+def test_observation_and_summary_reads_the_viewer_uses(conn: sqlite3.Connection) -> None:
+    from recall_plugin.records import Observation, Summary
+    from recall_plugin.store import observations, summaries
+
+    assert observations.per_project(conn) == [] and summaries.max_updated(conn) == ""
+    with write(conn):
+        for n, (session, project) in enumerate((("s1", "shop"), ("s2", "blog"), ("s1", "shop"))):
+            observations.insert(conn, Observation("change", f"t{n}"), session_id=session, project=project,
+                                prompt_number=None, created_at=f"2026-11-0{n + 1}T10:00:00Z")
+        summaries.upsert(conn, Summary(request="r"), session_id="s1", project="shop", prompt_number=None,
+                         stamp="2026-11-04T10:00:00Z", last_event_id=None)
+    assert observations.per_project(conn) == [("shop", 2, "2026-11-03T10:00:00Z"),
+                                              ("blog", 1, "2026-11-02T10:00:00Z")]
+    assert [o.title for o in observations.of_session(conn, "s1")] == ["t0", "t2"]
+    assert [o.title for o in observations.after(conn, 1)] == ["t1", "t2"]
+    assert [o.title for o in observations.after(conn, 1, 1)] == ["t1"]
+    assert summaries.max_updated(conn) == "2026-11-04T10:00:00Z"
+    assert [s.request for s in summaries.updated_since(conn, "2026-11-01", 5)] == ["r"]
+    assert summaries.updated_since(conn, "2026-11-04T10:00:00Z", 5) == []

@@ -1,17 +1,17 @@
-"""The viewer's reads, as typed records: feed pages of observations and summaries, the live
-feed's cursor and what came after it, captured sessions with their prompts, and the session
-and project listings. The session's row and prompts come from ``store.sessions``; provider
-usage and the last call are read by ``store.calls``.
+"""The viewer's reads that span tables, as typed records: the live feed's cursor (newest
+observation id and summary stamp), one session in order (its row, prompts, observations and
+summary), the recent sessions listing (the one join here: sessions, prompts, observations and
+summaries) and the projects listing (with their display names).
 
-Read-only SQL only; the viewer turns these records into JSON at its edge. Observation and
-summary rows become ``StoredObservation``/``StoredSummary`` through their own table modules
-(``from_cursor`` of ``store.observations`` and ``store.summaries``).
+Single-table reads live with their tables: feed pages and what came after the cursor in
+``store.observations``/``store.summaries``, a session's row and prompts in ``store.sessions``,
+provider usage and the last call in ``store.calls``. The viewer turns records into JSON at
+its edge (``viewer.shapes``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..records import StoredObservation, StoredSummary
@@ -70,71 +70,15 @@ class FeedCursor:
     summary_stamp: str
 
 
-def _observations(conn: sqlite3.Connection, sql: str, args: Sequence[object]
-                  ) -> list[StoredObservation]:
-    return list(observations.from_cursor(conn.execute(sql, args)))
-
-
-def _summaries(conn: sqlite3.Connection, sql: str, args: Sequence[object]) -> list[StoredSummary]:
-    return list(summaries.from_cursor(conn.execute(sql, args)))
-
-
-def _where(project: str | None, before: int | None, types: tuple[str, ...] = ()
-           ) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    args: list[object] = []
-    if project:
-        clauses.append("project = ?")
-        args.append(project)
-    if types:
-        clauses.append(f"type IN ({','.join('?' * len(types))})")
-        args += types
-    if before is not None:
-        clauses.append("id < ?")
-        args.append(before)
-    return " AND ".join(clauses) or "1", args
-
-
-def observations_page(conn: sqlite3.Connection, *, project: str | None, types: tuple[str, ...],
-                      before: int | None, limit: int) -> list[StoredObservation]:
-    """Newest observations first (by id), of ``project`` and ``types`` when given, older than
-    ``before`` when given."""
-    where, args = _where(project, before, types)
-    return _observations(conn, f"SELECT * FROM observations WHERE {where} ORDER BY id DESC LIMIT ?",
-                         [*args, limit])
-
-
-def summaries_page(conn: sqlite3.Connection, *, project: str | None, before: int | None,
-                   limit: int) -> list[StoredSummary]:
-    """Newest summaries first (by id), of ``project`` when given, older than ``before``."""
-    where, args = _where(project, before)
-    return _summaries(conn, f"SELECT * FROM summaries WHERE {where} ORDER BY id DESC LIMIT ?",
-                      [*args, limit])
-
-
-def observations_after(conn: sqlite3.Connection, after: int, limit: int) -> list[StoredObservation]:
-    """Observations stored after id ``after``, oldest first."""
-    return _observations(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
-
-
-def summaries_since(conn: sqlite3.Connection, stamp: str, limit: int) -> list[StoredSummary]:
-    """Summaries written or replaced after ``stamp`` (a replaced summary keeps its id)."""
-    return _summaries(conn, "SELECT * FROM summaries WHERE updated_at > ? ORDER BY updated_at, id"
-                      " LIMIT ?", (stamp, limit))
-
-
 def cursor(conn: sqlite3.Connection) -> FeedCursor:
-    obs = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
-    stamp = conn.execute("SELECT coalesce(max(updated_at), '') FROM summaries").fetchone()[0]
-    return FeedCursor(int(obs), str(stamp))
+    return FeedCursor(observations.max_id(conn), summaries.max_updated(conn))
 
 
 def session_view(conn: sqlite3.Connection, session_id: str) -> SessionView | None:
     """Everything stored of one session, in order; None when nothing of it is."""
     session = sessions.get(conn, session_id)
     prompts = sessions.prompts_of(conn, session_id)
-    made = _observations(conn, "SELECT * FROM observations WHERE session_id = ? ORDER BY id",
-                         (session_id,))
+    made = observations.of_session(conn, session_id)
     summary = summaries.of_session(conn, session_id)
     if session is None and not prompts and not made and summary is None:
         return None
@@ -172,9 +116,7 @@ def sessions_page(conn: sqlite3.Connection, *, project: str | None, limit: int) 
 
 def projects(conn: sqlite3.Connection) -> list[ProjectListing]:
     """Projects with observations, most recently active first."""
-    rows = conn.execute("SELECT project, count(*), max(created_at) FROM observations"
-                        " GROUP BY project ORDER BY 3 DESC").fetchall()
-    return [ProjectListing(str(r[0]), int(r[1]), str(r[2]), project_label(conn, str(r[0])))
-            for r in rows]
+    return [ProjectListing(project, count, last_at, project_label(conn, project))
+            for project, count, last_at in observations.per_project(conn)]
 
 

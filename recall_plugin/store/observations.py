@@ -204,6 +204,40 @@ def max_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0])
 
 
-def after(conn: sqlite3.Connection, last_id: int) -> list[StoredObservation]:
-    """The records with an id above ``last_id`` (stored since it was the highest), by id."""
-    return _read(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id", (last_id,))
+def after(conn: sqlite3.Connection, last_id: int, limit: int | None = None) -> list[StoredObservation]:
+    """The records with an id above ``last_id`` (stored since it was the highest), by id;
+    the first ``limit`` when given."""
+    if limit is None:
+        return _read(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id", (last_id,))
+    return _read(conn, "SELECT * FROM observations WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit))
+
+
+def page(conn: sqlite3.Connection, *, project: str | None, types: tuple[str, ...],
+         before: int | None, limit: int) -> list[StoredObservation]:
+    """Newest observations first (by id), of ``project`` and ``types`` when given, older than
+    ``before`` when given (the viewer's feed)."""
+    clauses: list[str] = []
+    args: list[object] = []
+    if project:
+        clauses.append("project = ?")
+        args.append(project)
+    if types:
+        clauses.append(f"type IN ({_marks(types)})")
+        args += types
+    if before is not None:
+        clauses.append("id < ?")
+        args.append(before)
+    return _read(conn, f"SELECT * FROM observations WHERE {' AND '.join(clauses) or '1'}"
+                 " ORDER BY id DESC LIMIT ?", [*args, limit])
+
+
+def of_session(conn: sqlite3.Connection, session_id: str) -> list[StoredObservation]:
+    """The session's observations, by id."""
+    return _read(conn, "SELECT * FROM observations WHERE session_id = ? ORDER BY id", (session_id,))
+
+
+def per_project(conn: sqlite3.Connection) -> list[tuple[str, int, str]]:
+    """Each project with observations: how many and the newest ``created_at``, most recently
+    active first."""
+    return [(str(r[0]), int(r[1]), str(r[2])) for r in conn.execute(
+        "SELECT project, count(*), max(created_at) FROM observations GROUP BY project ORDER BY 3 DESC")]

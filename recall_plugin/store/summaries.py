@@ -151,3 +151,31 @@ def max_id(conn: sqlite3.Connection) -> int:
 def after(conn: sqlite3.Connection, last_id: int) -> list[StoredSummary]:
     """The records with an id above ``last_id`` (stored since it was the highest), by id."""
     return _read(conn, "SELECT * FROM summaries WHERE id > ? ORDER BY id", (last_id,))
+
+
+def page(conn: sqlite3.Connection, *, project: str | None, before: int | None,
+         limit: int) -> list[StoredSummary]:
+    """Newest summaries first (by id), of ``project`` when given, older than ``before`` when
+    given (the viewer's feed)."""
+    clauses: list[str] = []
+    args: list[object] = []
+    if project:
+        clauses.append("project = ?")
+        args.append(project)
+    if before is not None:
+        clauses.append("id < ?")
+        args.append(before)
+    return _read(conn, f"SELECT * FROM summaries WHERE {' AND '.join(clauses) or '1'}"
+                 " ORDER BY id DESC LIMIT ?", [*args, limit])
+
+
+def updated_since(conn: sqlite3.Connection, stamp: str, limit: int) -> list[StoredSummary]:
+    """Summaries written or replaced after ``stamp`` (a replaced summary keeps its id), in
+    that order."""
+    return _read(conn, "SELECT * FROM summaries WHERE updated_at > ? ORDER BY updated_at, id"
+                 " LIMIT ?", (stamp, limit))
+
+
+def max_updated(conn: sqlite3.Connection) -> str:
+    """The newest ``updated_at`` (``""`` when empty)."""
+    return str(conn.execute("SELECT coalesce(max(updated_at), '') FROM summaries").fetchone()[0])

@@ -81,7 +81,7 @@ def observations(request: Request) -> Response:
     types = tuple(t for t in asked if t != "summary")
     before, limit = int_param(request, "before", None, 1), limit_param(request, 50)
     with viewer.read() as conn:
-        found = [] if asked and not types else feed.observations_page(
+        found = [] if asked and not types else stored_observations.page(
             conn, project=project, types=types, before=before, limit=limit)
         cursor = feed.cursor(conn)
     next_before = found[-1].id if len(found) == limit else None
@@ -93,7 +93,7 @@ def summaries(request: Request) -> Response:
     viewer, project = viewer_of(request), text_param(request, "project")
     before, limit = int_param(request, "before", None, 1), limit_param(request, 20)
     with viewer.read() as conn:
-        found = feed.summaries_page(conn, project=project, before=before, limit=limit)
+        found = stored_summaries.page(conn, project=project, before=before, limit=limit)
         cursor = feed.cursor(conn)
     next_before = found[-1].id if len(found) == limit else None
     return viewer.json({"items": [shapes.summary(s) for s in found], "next_before": next_before,

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from ..store import feed
+from ..store import feed, observations, summaries
 from . import shapes
 from .api import status_data, viewer_of
 from .state import Viewer
@@ -70,10 +70,10 @@ def poll(viewer: Viewer, conn: sqlite3.Connection, cursor: Cursor) -> list[str]:
     """The frames for what changed since ``cursor`` (advancing it)."""
     conf = viewer.conf()
     frames = []
-    for obs in feed.observations_after(conn, cursor.obs, BATCH):
+    for obs in observations.after(conn, cursor.obs, BATCH):
         cursor.obs = obs.id
         frames.append(frame("observation", viewer.dumps(shapes.observation(obs), conf), cursor.event_id))
-    for summary in feed.summaries_since(conn, cursor.stamp, BATCH):
+    for summary in summaries.updated_since(conn, cursor.stamp, BATCH):
         cursor.stamp = summary.updated_at
         frames.append(frame("summary", viewer.dumps(shapes.summary(summary), conf), cursor.event_id))
     if time.monotonic() - cursor.status_at >= STATUS_EVERY_S:

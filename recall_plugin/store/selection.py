@@ -1,6 +1,7 @@
-"""Row-level reads and deletes the memory and activity tables share, by table name: which
-rows pass a forget's selectors, which sessions rows belong to, removing rows by id and
-checking that they are gone (from the table and from its full-text index).
+"""Forget's row-level SQL, one statement for any of its tables by name (``observations``,
+``summaries``, ``prompts``, ``events``, ``turns``, ``sessions``): which rows pass a forget's
+selectors, which sessions rows belong to, removing rows by id and checking that they are
+gone (from the table and from its full-text index).
 
 ``table`` is one of ``TABLES`` (anything else is a ValueError: names are spelled into SQL);
 ids go in chunks of ``CHUNK`` per statement.

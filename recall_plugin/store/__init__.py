@@ -13,7 +13,8 @@ Which module owns which tables:
 
 SQL that spans tables, by table name or by join: ``selection`` (forget's row-level
 selects, deletes and checks), ``matching`` (search's filters and FTS ranking over the memory
-tables), ``feed`` (the viewer's cursor, session view and listings), ``stats`` (the status
+tables), ``fts`` (how many records of an FTS5 index hold a word, for ranking), ``feed``
+(the viewer's cursor, session view and listings), ``stats`` (the status
 figures, assembled from the table modules). Records of the activity tables are in ``rows``;
 ``StoredObservation`` and ``StoredSummary`` in ``recall_plugin.records``. Besides: ``db``
 (opening, writes), ``barrier`` (the forget lock), ``flags`` (flagging records that read as

@@ -3,11 +3,16 @@
     RecallError
     ├── SettingsError          a setting has a bad name or value
     ├── StoreError             the SQLite store cannot be opened, migrated or written
+    │   └── BarrierTimeout     (also TimeoutError) forget's barrier stayed held too long
     ├── IndexUnavailable       no vector index can be used now (search runs on FTS5 alone)
     ├── ExtractorBusy          another extractor holds this data dir's lock
     ├── ReplyParseError        (also ValueError) a model reply holds nothing usable
+    │   └── CutInReasoning     the reply ends inside a reasoning block (output limit)
     ├── BadRecord              (also ValueError) an imported line is not a valid record
     ├── BadInput               (also ValueError) an MCP tool argument Claude can fix
+    │   └── BadArguments       arguments that do not fit the tool's input schema
+    ├── RpcError               a JSON-RPC error the MCP server answers with (its code)
+    ├── UnknownTool            (also LookupError) no MCP tool of that name
     └── ProviderError          a provider call failed
         ├── TransientError     worth retrying or falling back (429, 5xx, timeouts)
         │   └── BadReplyError  an answer, but nothing usable in it
@@ -94,3 +99,27 @@ class ProviderSetupError(ProviderError):
 
 class HookDeadline(RecallError):
     """A hook ran out of its time budget while scrubbing; only the event's metadata is kept."""
+
+
+class BarrierTimeout(StoreError, TimeoutError):
+    """Forget's barrier stayed held by another process for longer than allowed."""
+
+
+class CutInReasoning(ReplyParseError):
+    """The reply ends inside a reasoning block: the output limit cut it off."""
+
+
+class BadArguments(BadInput):
+    """Arguments that do not fit the tool's input schema (the message says which and why)."""
+
+
+class RpcError(RecallError):
+    """A JSON-RPC error the MCP server answers with."""
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+class UnknownTool(RecallError, LookupError):
+    """No MCP tool of that name (the server answers with a protocol error, -32602)."""

@@ -41,7 +41,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import ReplyParseError
+from ..errors import CutInReasoning, ReplyParseError
 from ..records import Observation, Summary
 from ..vocab import OBSERVATION_TYPES
 from .known import PathCheck, norm_path
@@ -372,7 +372,7 @@ def parse_reply(text: str, *, known_paths: frozenset[str] = frozenset(), cwd: st
 
         try:
             text = sanity.strip_reasoning(text)
-        except sanity.CutInReasoning as exc:
+        except CutInReasoning as exc:
             raise ReplyParseError(f"truncated reply: {exc}") from None
         return _parse(text, known_paths, cwd, expect_summary)
     except ReplyParseError:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from functools import cache
 
 from ..capture.privacy import scrub
+from ..errors import CutInReasoning
 from ..records import Observation, Summary
 from .parse import ParsedReply
 from .prompts import SYSTEM_PROMPT
@@ -27,10 +28,6 @@ _OPEN_RE = re.compile(r"<\s*(think|thinking|reasoning)(\s[^<>]*)?>", re.I)
 _MARKUP_RE = re.compile(r"<[^<>\n]{0,200}>|&#?\w{1,32};")
 _PLACEHOLDER_RE = re.compile(r"<(\w+)>([^<>]+)</\1>")
 _LETTERS_RE = re.compile(r"[^\W_]")
-
-
-class CutInReasoning(ValueError):
-    """The reply ends inside a reasoning block: the output limit cut it off."""
 
 
 def strip_reasoning(text: str) -> str:

@@ -33,12 +33,13 @@ from dataclasses import dataclass, replace
 
 from .. import log
 from ..capture.privacy import redact_secrets
+from ..errors import BarrierTimeout
 from ..index import VectorIndex
 from ..search import fts_query
 from ..store import calls, observations, selection, summaries
 from ..store import events as event_rows
 from ..store import sessions as session_rows
-from ..store.barrier import BarrierTimeout, held
+from ..store.barrier import held
 from ..store.db import write
 from . import ISO_DATE, drop_from_index, index_leftovers
 

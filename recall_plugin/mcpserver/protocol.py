@@ -25,6 +25,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import RpcError, UnknownTool
+
 MODERN = ("2026-07-28",)
 LEGACY = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 BATCHING = ("2024-11-05", "2025-03-26")
@@ -38,15 +40,6 @@ LIST_TTL_MS = 60_000
 Json = dict[str, Any]
 CallTool = Callable[[str, Any], tuple[bool, str]]  # (is_error, text); UnknownTool
 
-
-class UnknownTool(LookupError):
-    """No tool of that name (a protocol error, -32602)."""
-
-
-class RpcError(Exception):
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
 
 
 def error(ident: Any, code: int, message: str, data: Any = None) -> Json:

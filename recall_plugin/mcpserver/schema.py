@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import BadArguments
 from ..vocab import OBSERVATION_TYPES
 from ..vocab import RECORD_TYPES as TYPES
 from . import MAX_ROWS
@@ -20,10 +21,6 @@ PROJECT = {"type": "string",
 IDS = {"type": "array", "minItems": 1, "maxItems": MAX_ROWS,
        "items": {"type": ["integer", "string"]},
        "description": '123 for observation #123, "sum:7" for a summary'}
-
-
-class BadArguments(ValueError):
-    """Arguments that do not fit the tool's input schema (the message says which and why)."""
 
 
 def _obj(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:

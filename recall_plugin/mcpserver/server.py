@@ -19,9 +19,9 @@ import time
 from typing import IO, Any
 
 from .. import __version__, log, settings
-from ..errors import BadInput
-from .protocol import Session, UnknownTool, encode
-from .schema import BadArguments, check, tools
+from ..errors import BadArguments, BadInput, UnknownTool
+from .protocol import Session, encode
+from .schema import check, tools
 
 
 def cross_project() -> bool:

@@ -17,14 +17,11 @@ import time
 from collections.abc import Iterator
 
 from .. import locks, paths
+from ..errors import BarrierTimeout
 
 LOCK_NAME = "forget.lock"
 WAIT_S = 120.0
 POLL_S = 0.05
-
-
-class BarrierTimeout(TimeoutError):
-    """The barrier stayed held by another process for longer than allowed."""
 
 
 def data_dir_of(conn: sqlite3.Connection) -> str:

@@ -13,6 +13,7 @@
     │   └── BadArguments       arguments that do not fit the tool's input schema
     ├── RpcError               a JSON-RPC error the MCP server answers with (its code)
     ├── UnknownTool            (also LookupError) no MCP tool of that name
+    ├── HookDeadline           a hook ran out of its time budget (only metadata is kept)
     └── ProviderError          a provider call failed
         ├── TransientError     worth retrying or falling back (429, 5xx, timeouts)
         │   └── BadReplyError  an answer, but nothing usable in it

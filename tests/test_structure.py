@@ -113,3 +113,22 @@ def test_each_vocabulary_is_written_once() -> None:
     assert not written_elsewhere, written_elsewhere
     page = (PACKAGE / "viewer" / "static" / "index.html").read_text()
     assert not [t for t in vocab.OBSERVATION_TYPES if f'value="{t}"' in page]
+
+
+def test_every_error_class_is_in_the_one_tree() -> None:
+    """Exceptions are defined in ``errors.py`` only (its docstring draws the tree)."""
+    import builtins
+
+    tree_doc = (PACKAGE / "errors.py").read_text()
+    found = []
+    for module, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+            raising = any(isinstance(getattr(builtins, b, None), type)
+                          and issubclass(getattr(builtins, b), BaseException) for b in bases)
+            if raising or any(b.endswith(("Error", "Exception")) for b in bases):
+                found.append((module, node.name))
+    assert found and {m for m, _ in found} == {"recall_plugin.errors"}, found
+    assert all(f"── {name}" in tree_doc for _, name in found if name != "RecallError")

@@ -8,7 +8,9 @@ with every column (list columns decoded to tuples) in the table's column order.
 
 Ground floor and hook hot path (SessionStart reads observations inside the hook): no
 ``dataclasses``, ``typing`` or ``collections`` at run time. The classes are written by hand:
-immutable (``__slots__``, assignment refused), compared and hashed by their fields.
+immutable (``__slots__``, assignment refused), compared and hashed by their fields, with the
+methods in one base (``Record``) and what an observation or a summary holds declared once
+(``ObservationFields``, ``SummaryFields``) for both the write and the read side.
 """
 
 from __future__ import annotations
@@ -69,14 +71,12 @@ class Record:
         return {name: getattr(self, name) for name in self.FIELDS}
 
 
-# -- write side ---------------------------------------------------------------------------
-class Observation(Record):
-    """One piece of work worth remembering; ``type`` is always one of ``vocab.OBSERVATION_TYPES``."""
+# -- what is recorded, declared once for the write and the read side -------------------------
+class ObservationFields:
+    """The fields of a piece of work worth remembering (no slots of its own: each record class
+    lays out all of its fields)."""
 
-    FIELDS = ("type", "title", "subtitle", "facts", "narrative", "concepts", "files_read",
-                 "files_modified")
-    __slots__ = FIELDS
-    LISTS = ("facts", "concepts", "files_read", "files_modified")
+    __slots__ = ()
     type: str
     title: str
     subtitle: str
@@ -86,6 +86,28 @@ class Observation(Record):
     files_read: tuple[str, ...]
     files_modified: tuple[str, ...]
 
+
+class SummaryFields:
+    """The fields of a session's summary."""
+
+    __slots__ = ()
+    request: str
+    investigated: str
+    learned: str
+    completed: str
+    next_steps: str
+    notes: str
+
+
+# -- write side ---------------------------------------------------------------------------
+class Observation(ObservationFields, Record):
+    """One piece of work worth remembering; ``type`` is always one of ``vocab.OBSERVATION_TYPES``."""
+
+    FIELDS = ("type", "title", "subtitle", "facts", "narrative", "concepts", "files_read",
+                 "files_modified")
+    __slots__ = FIELDS
+    LISTS = ("facts", "concepts", "files_read", "files_modified")
+
     def __init__(self, type: str, title: str, subtitle: str = "", facts: tuple[str, ...] = (),
                  narrative: str = "", concepts: tuple[str, ...] = (), files_read: tuple[str, ...] = (),
                  files_modified: tuple[str, ...] = ()) -> None:
@@ -93,17 +115,11 @@ class Observation(Record):
                   concepts=concepts, files_read=files_read, files_modified=files_modified)
 
 
-class Summary(Record):
+class Summary(SummaryFields, Record):
     """A session's summary; a field the model left out is an empty string."""
 
     FIELDS = ("request", "investigated", "learned", "completed", "next_steps", "notes")
     __slots__ = FIELDS
-    request: str
-    investigated: str
-    learned: str
-    completed: str
-    next_steps: str
-    notes: str
 
     def __init__(self, request: str = "", investigated: str = "", learned: str = "",
                  completed: str = "", next_steps: str = "", notes: str = "") -> None:
@@ -112,7 +128,7 @@ class Summary(Record):
 
 
 # -- read side ----------------------------------------------------------------------------
-class StoredObservation(Record):
+class StoredObservation(ObservationFields, Record):
     """One row of ``observations``, as stored (``flagged``: why it reads as an instruction to
     the agent, '' when it does not)."""
 
@@ -126,14 +142,6 @@ class StoredObservation(Record):
     session_id: str
     project: str
     prompt_number: int | None
-    type: str
-    title: str
-    subtitle: str
-    facts: tuple[str, ...]
-    narrative: str
-    concepts: tuple[str, ...]
-    files_read: tuple[str, ...]
-    files_modified: tuple[str, ...]
     source_event_ids: tuple[int, ...]
     batch_key: str | None
     input_tokens: int
@@ -175,7 +183,7 @@ class StoredObservation(Record):
                            self.concepts, self.files_read, self.files_modified)
 
 
-class StoredSummary(Record):
+class StoredSummary(SummaryFields, Record):
     """One row of ``summaries`` (one per session), as stored."""
 
     FIELDS = ("id", "session_id", "project", "prompt_number", "request", "investigated",
@@ -186,12 +194,6 @@ class StoredSummary(Record):
     session_id: str
     project: str
     prompt_number: int | None
-    request: str
-    investigated: str
-    learned: str
-    completed: str
-    next_steps: str
-    notes: str
     input_tokens: int
     output_tokens: int
     created_at: str

@@ -207,19 +207,22 @@ USAGE_BY = ("count(*), sum(input_tokens), sum(total_tokens), sum(cost_usd), grou
             " FROM provider_calls GROUP BY 1")
 
 
+def _usage_of(row: sqlite3.Row) -> tuple[int, int, int, float, str]:
+    """A ``USAGE_BY`` row's figures after its group key: calls, tokens in, all tokens, USD, providers."""
+    return int(row[1]), int(row[2]), int(row[3]), round(float(row[4]), 6), str(row[5])
+
+
 def usage_by_day(conn: sqlite3.Connection, limit: int) -> tuple[DayUsage, ...]:
     """Calls, tokens and cost per UTC day, newest first."""
     rows = conn.execute(f"SELECT substr(created_at, 1, 10), {USAGE_BY} ORDER BY 1 DESC LIMIT ?",
                         (limit,))
-    return tuple(DayUsage(str(r[0]), int(r[1]), int(r[2]), int(r[3]), round(float(r[4]), 6), str(r[5]))
-                 for r in rows)
+    return tuple(DayUsage(str(r[0]), *_usage_of(r)) for r in rows)
 
 
 def usage_by_session(conn: sqlite3.Connection, limit: int) -> tuple[SessionUsage, ...]:
     """Calls, tokens and cost per session, the most tokens first."""
     rows = conn.execute(f"SELECT session_id, {USAGE_BY} ORDER BY 4 DESC LIMIT ?", (limit,))
-    return tuple(SessionUsage(None if r[0] is None else str(r[0]), int(r[1]), int(r[2]), int(r[3]),
-                              round(float(r[4]), 6), str(r[5])) for r in rows)
+    return tuple(SessionUsage(None if r[0] is None else str(r[0]), *_usage_of(r)) for r in rows)
 
 
 SUMS = ("count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),"

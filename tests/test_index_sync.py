@@ -20,15 +20,7 @@ from recall_plugin import settings
 from recall_plugin.cli import main
 from recall_plugin.cli.progress import Progress
 from recall_plugin.errors import IndexUnavailable
-from recall_plugin.index import (
-    IndexDoc,
-    embed,
-    index_status,
-    open_index,
-    reindex,
-    sync_index,
-    where_filter,
-)
+from recall_plugin.index import IndexDoc, embed, index_status, open_index, reindex, sync_index, where_filter
 from recall_plugin.index.sync import sync
 from recall_plugin.store import db
 

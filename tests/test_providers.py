@@ -15,17 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import providers
 from helpers.fakes import FakeServer, Response
 from helpers.hooks import ROOT
-from helpers.providers import KINDS, REQUEST, Kind, isolate
+from helpers.providers import KINDS, REQUEST, Kind
 
 from recall_plugin import settings
-from recall_plugin.errors import (
-    BadReplyError,
-    ContextOverflowError,
-    ProviderSetupError,
-    TransientError,
-)
+from recall_plugin.errors import BadReplyError, ContextOverflowError, ProviderSetupError, TransientError
 from recall_plugin.providers import create
 from recall_plugin.providers.base import Provider, Reply, Usage
 from recall_plugin.providers.claude_cli import ClaudeCliProvider
@@ -35,10 +31,7 @@ from recall_plugin.providers.openrouter import OpenRouterProvider
 from recall_plugin.providers.pricing import estimate_cost
 from recall_plugin.vocab import PROVIDER_NAMES
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
+isolated = providers.isolated  # autouse: no outside endpoint, Gemini limiter on a fake clock
 
 
 @dataclass

@@ -8,17 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import providers
 from helpers.builders import configure
 from helpers.claude_cli import claude_binary
 from helpers.fakes import FakeAnthropic, Response
-from helpers.providers import KINDS, REQUEST, SYSTEM, isolate
+from helpers.providers import KINDS, REQUEST, SYSTEM
 
 from recall_plugin import settings
-from recall_plugin.errors import (
-    BadReplyError,
-    ProviderSetupError,
-    TransientError,
-)
+from recall_plugin.errors import BadReplyError, ProviderSetupError, TransientError
 from recall_plugin.providers import create
 from recall_plugin.providers.base import Message, Request, Usage
 from recall_plugin.providers.claude import NO_KEY
@@ -26,10 +23,7 @@ from recall_plugin.providers.claude_cli import SUBSCRIPTION, ClaudeCliProvider, 
 from recall_plugin.providers.claude_sdk import ClaudeSdkProvider
 from recall_plugin.providers.pricing import estimate_cost
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
+isolated = providers.isolated  # autouse: no outside endpoint, Gemini limiter on a fake clock
 
 
 # -- Claude through the SDK --------------------------------------------------------------------
@@ -72,6 +66,16 @@ def test_claude_sdk_through_the_anthropic_variables(data_dir: Path, monkeypatch:
 # -- Claude through the user's own Claude Code -------------------------------------------------
 
 
+def claude_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``claude`` that does nothing, alone on PATH; returns its folder."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "claude").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return bin_dir
+
+
 def test_claude_without_key_or_cli_is_unusable(data_dir: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
@@ -85,11 +89,7 @@ def test_claude_without_key_or_cli_is_unusable(data_dir: Path, tmp_path: Path,
 
 def test_claude_cli_auto_is_found_on_path(data_dir: Path, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
-    (bin_dir / "claude").chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    bin_dir = claude_on_path(tmp_path, monkeypatch)
     provider = ClaudeCliProvider(settings.load())
     assert provider.unusable() is None and provider.cli_path() == str(bin_dir / "claude")
 
@@ -97,11 +97,7 @@ def test_claude_cli_auto_is_found_on_path(data_dir: Path, tmp_path: Path,
 def test_claude_is_the_sdk_with_a_key_and_the_cli_without(data_dir: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """One name, two providers: a key picks the SDK even when the CLI is there; no key, the CLI."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "claude").write_text("#!/bin/sh\nexit 0\n")
-    (bin_dir / "claude").chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    claude_on_path(tmp_path, monkeypatch)
     keyless = create("claude", settings.load())
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-00000000")
     keyed = create("claude", settings.load())

@@ -6,25 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import providers
 from helpers.builders import configure
 from helpers.fakes import FakeGemini, FakeOpenAI, Response
-from helpers.providers import KINDS, REQUEST, SYSTEM, FakeClock, isolate
+from helpers.providers import KINDS, REQUEST, SYSTEM, FakeClock
 
 from recall_plugin import settings
-from recall_plugin.errors import (
-    BadReplyError,
-    ProviderSetupError,
-    TransientError,
-)
+from recall_plugin.errors import BadReplyError, ProviderSetupError, TransientError
 from recall_plugin.providers import create
 from recall_plugin.providers.base import Usage
 from recall_plugin.providers.gemini import GeminiProvider, RateLimiter
 from recall_plugin.providers.pricing import estimate_cost
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
+isolated = providers.isolated  # autouse: no outside endpoint, Gemini limiter on a fake clock
 
 
 # -- OpenRouter --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """What the provider tests share: the request they send, each provider's fake and settings
-(``KINDS``), and the isolation every one of them runs under (``isolate``)."""
+(``KINDS``), and the isolation every one of them runs under (``isolated``)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,10 @@ class FakeClock:
         self.now += seconds
 
 
-def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No outside endpoint from the environment; Gemini's shared limiter on a fake clock."""
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No outside endpoint from the environment; Gemini's shared limiter on a fake clock (autouse
+    in every module that binds it: ``isolated = providers.isolated``)."""
     for var in ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_BIN"):
         monkeypatch.delenv(var, raising=False)
     clock = FakeClock()

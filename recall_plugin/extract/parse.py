@@ -54,9 +54,9 @@ _SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("choice", "design", "architecture"), "decision"),
     **dict.fromkeys(("update", "modification", "chore", "config", "docs"), "change"),
 }
-_OBS_FIELDS = ("type", "title", "subtitle", "facts", "narrative", "concepts", "files_read", "files_modified")
-_SUMMARY_FIELDS = ("request", "investigated", "learned", "completed", "next_steps", "notes")
-_LIST_FIELDS = ("facts", "concepts", "files_read", "files_modified")
+_OBS_FIELDS = Observation.FIELDS  # the reply's tags are the records' fields
+_SUMMARY_FIELDS = Summary.FIELDS
+_LIST_FIELDS = Observation.LISTS
 _INLINE = ("type", "title", "subtitle")
 _CAPS = {"type": 200, "title": 200, "subtitle": 300, "narrative": 8000}
 _ITEM_CAP, _MAX_ITEMS, _SUMMARY_CAP = 1000, 30, 8000

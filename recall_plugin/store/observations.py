@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 TABLE = "observations"
 CHUNK = 500  # ids per statement (SQLite limits the variables of one)
-LISTS = ("facts", "concepts", "files_read", "files_modified")
+LISTS = Observation.LISTS
 # The columns that make an observation's searchable text (FTS5 indexes these, in this order).
 TEXT_COLUMNS = ("title", "subtitle", "narrative", "facts", "concepts", "files_read", "files_modified")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from .. import ftsquery, querydates, settings
 from ..sqldriver import driver as sqlite3
-from ..store import observations
 from ..store.fts import Idf
 from . import open_readonly, seen
 
@@ -101,6 +100,8 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
     if not best:
         return []
     low, high = since or "", until or "~"
+    from ..store import observations  # records only for a prompt with candidates (most: none)
+
     return [obs for obs in observations.get(conn, best, project)  # in the order asked
             if low <= obs.created_at < high and not obs.flagged][:items]
 
@@ -114,6 +115,8 @@ def events_as_dates(conn: sqlite3.Connection, project: str, text: str, since: st
     for mode, event in found:
         held = [set(ids) for _, _, ids in distinctive(conn, event)]
         ids = sorted(set.intersection(*held)) if held else []
+        from ..store import observations
+
         dated = [obs.created_at for obs in observations.get(conn, ids, project)]
         if not dated:
             return text, since, until

@@ -59,12 +59,15 @@ def test_the_c_module_alone_with_nothing_left_stood_in(tmp_path: Path) -> None:
 
 def test_a_process_that_has_functools_or_sqlite3_uses_what_it_has(tmp_path: Path) -> None:
     assert probe(tmp_path, "import functools").startswith("_sqlite3 ['functools'] ['x', 'y'")
-    assert probe(tmp_path, "import sqlite3").startswith("sqlite3 ['datetime', 'functools', 'sqlite3']")
+    # (whether sqlite3 itself loads functools depends on the CPython: 3.11 on yes, 3.10 no)
+    name, _, rest = probe(tmp_path, "import sqlite3").partition(" ")
+    assert name == "sqlite3" and "'sqlite3']" in rest and rest.endswith("'OperationalError'] True True")
 
 
 def test_falls_back_to_sqlite3_when_the_stand_in_is_not_enough(tmp_path: Path) -> None:
-    assert probe(tmp_path, FUSSY) == ("sqlite3 ['datetime', 'functools', 'sqlite3'] "
-                                      "['x', 'y', 'x', 'y', 'OperationalError'] True True")
+    name, _, rest = probe(tmp_path, FUSSY).partition(" ")
+    assert name == "sqlite3" and "'sqlite3']" in rest
+    assert rest.endswith("['x', 'y', 'x', 'y', 'OperationalError'] True True")
 
 
 def test_may_name_date_never_misses_a_date_parse_finds() -> None:

@@ -16,7 +16,8 @@ The classes are the same objects ``sqlite3`` exports (``sqlite3.Connection is
 _sqlite3.Connection``), so connections from here and from ``store.db`` mix freely. In a process
 that has already imported ``functools`` or ``sqlite3`` (any CLI, the MCP server, the viewer),
 ``driver`` is simply the module already loaded. Should a CPython ever need more of ``functools``
-while ``_sqlite3`` loads, the import falls back to the plain ``sqlite3``.
+while ``_sqlite3`` loads, the import falls back to the plain ``sqlite3``. (CPython 3.10's
+``_sqlite3`` keeps its own statement cache and imports no ``functools``: the stand-in is unused.)
 """
 
 from __future__ import annotations

@@ -46,7 +46,11 @@ def test_forget_by_id_removes_the_record_its_turns_and_index_doc(
     conn, index = planted
     target = obs_id(conn, "zebra0 title")
     summary = conn.execute("SELECT id FROM summaries WHERE session_id = 'sess-b'").fetchone()[0]
+    words = data_dir / "state" / "common-words"  # the per-prompt hook's counts start again
+    words.parent.mkdir(parents=True, exist_ok=True)
+    words.write_text("300 zebra0\n")
     report = forget(conn, ids=[f"obs:{target}", f"sum:{summary}"], reason="was wrong", index=index)
+    assert not words.exists()
     assert report.verified and report.index_checked and report.problems == ()
     assert (report.observations, report.summaries, report.prompts, report.events) == (1, 1, 0, 0)
     assert fts(conn, "zebra0") == 0 and fts(conn, "okapisummary") == 0

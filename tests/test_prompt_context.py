@@ -11,7 +11,7 @@ from typing import Any
 from helpers.hooks import HookRunner, load_payloads
 from helpers.memory import plant, plant_for_folder
 
-from recall_plugin.context import frame, open_readonly, prompt, seen
+from recall_plugin.context import common, frame, open_readonly, prompt, seen
 from recall_plugin.store.db import write
 
 
@@ -98,6 +98,28 @@ def test_an_event_in_the_prompt_dates_it(data_dir: Path) -> None:
     assert ids_for(data_dir, "gateway rollback since the shipped_at migration") == [3]
     # an event the memory does not hold narrows nothing
     assert sorted(ids_for(data_dir, "gateway rollback before the kubernetes cutover")) == [1, 3]
+
+
+def test_common_words_are_counted_once(data_dir: Path) -> None:
+    corpus: list[tuple[Any, ...]] = [
+        ("shop", "bugfix", f"Gateway note {n}", "", "gateway timeout", [], [], [],
+         "2026-10-01T00:00:00.000Z") for n in range(300)]
+    corpus += [("shop", "bugfix", "Uploader backoff fix", "", "uploader backoff gateway", [], [], [],
+                "2026-11-01T00:00:00.000Z")]
+    plant(data_dir, corpus)
+    ask = "uploader backoff at the gateway"
+    first = prompt.for_prompt(str(data_dir), "shop", "c1", ask)
+    assert "#301 " in first
+    saved = (data_dir / "state" / common.FILE).read_text().split()
+    assert saved[1:] == ["gateway"] and int(saved[0]) > 1  # "gateway" is in 301 of 301 records
+    # the same answer with the word known (not counted again), and nothing written twice
+    assert prompt.for_prompt(str(data_dir), "shop", "c2", ask) == first.replace("c1", "c2")
+    assert (data_dir / "state" / common.FILE).read_text().split() == saved
+    # a word counted at a smaller cap is not trusted at a larger one
+    words = common.CommonWords(str(data_dir))
+    assert words.known(int(saved[0])) == {"gateway"} and words.known(int(saved[0]) + 1) == set()
+    common.forget(str(data_dir))
+    assert not (data_dir / "state" / common.FILE).exists()
 
 
 def user_prompt(run_hook: HookRunner, cwd: Path, text: str, **env: str) -> str:

@@ -16,6 +16,7 @@ from .. import ftsquery, querydates, settings
 from ..sqldriver import driver as sqlite3
 from ..store.fts import Idf
 from . import open_readonly, seen
+from .common import CommonWords
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,16 +47,23 @@ def _field(value: object) -> str:
     return frame.field(value)
 
 
-def distinctive(conn: sqlite3.Connection, prompt: str) -> list[tuple[float, tuple[str, ...], list[int]]]:
+def distinctive(conn: sqlite3.Connection, prompt: str, common: CommonWords | None = None
+                ) -> list[tuple[float, tuple[str, ...], list[int]]]:
     """The prompt's words that the memory holds but that are not common, rarest first: (IDF
     weight, word, the ids of every record holding it). A word in fewer than ``cap`` records is
-    listed whole by the same bounded FTS query that counts it."""
+    listed whole by the same bounded FTS query that counts it; words ``common`` knows are
+    common are not counted again, and the ones found common are added to it."""
     idf = Idf(conn, "observations", COMMON_SHARE, COMMON_MOST, whole_forms=True)
+    known = common.known(idf.cap) if common else set()
     weighted = []
     for word in ftsquery.query_words(prompt[:2000])[:64]:
+        if " ".join(word) in known:
+            continue
         ids = idf.ids(word)
         if 0 < len(ids) < idf.cap:
             weighted.append((idf.weight_of(len(ids)), word, ids))
+        elif ids and common is not None:
+            common.found.append(" ".join(word))
     weighted.sort(key=lambda item: item[0], reverse=True)
     return weighted[:MAX_WORDS]
 
@@ -72,7 +80,8 @@ def specific(text: str) -> set[tuple[str, ...]]:
 
 
 def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], items: int,
-           now: dt.datetime | None = None) -> list[StoredObservation]:
+           now: dt.datetime | None = None, common: CommonWords | None = None
+           ) -> list[StoredObservation]:
     """The observations of ``project`` the prompt is clearly about, best first: each holds two
     of its distinctive words (or one identifier, path or number) and half their weight; dates
     named in the prompt narrow the search to them. Which record holds which word comes from the
@@ -83,7 +92,7 @@ def select(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], 
 
         text, since, until = querydates.parse(text, now or dt.datetime.now(dt.timezone.utc))
     text, since, until = events_as_dates(conn, project, text, since, until)
-    words = distinctive(conn, text)
+    words = distinctive(conn, text, common)
     total = sum(weight for weight, _, _ in words)
     special = specific(text)
     held: dict[int, list[int]] = {}
@@ -136,11 +145,12 @@ def line(obs: StoredObservation) -> str:
 
 
 def render(conn: sqlite3.Connection, project: str, prompt: str, skip: set[int], items: int,
-           max_chars: int, now: dt.datetime | None = None) -> tuple[str, list[int]]:
+           max_chars: int, now: dt.datetime | None = None, common: CommonWords | None = None
+           ) -> tuple[str, list[int]]:
     """The injection for ``prompt`` and the ids in it ("" and [] for none)."""
     lines: list[str] = []
     ids: list[int] = []
-    chosen = select(conn, project, prompt, skip, items, now)
+    chosen = select(conn, project, prompt, skip, items, now, common)
     if not chosen:
         return "", []
     from ..store.projects import project_label  # its identity import, only for a real injection
@@ -162,8 +172,11 @@ def for_prompt(data_dir: str, project: str, session_id: str, prompt: str, items:
     conn = open_readonly(data_dir)
     if conn is None:
         return ""
+    common = CommonWords(data_dir)
     try:
-        text, ids = render(conn, project, prompt, seen.read(data_dir, session_id), items, max_chars)
+        text, ids = render(conn, project, prompt, seen.read(data_dir, session_id), items, max_chars,
+                           common=common)
+        common.save()
     except sqlite3.Error:
         return ""  # busy, locked, an older schema: nothing rather than a wait
     finally:

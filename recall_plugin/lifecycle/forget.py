@@ -33,13 +33,14 @@ from dataclasses import dataclass, replace
 
 from .. import log
 from ..capture.privacy import redact_secrets
+from ..context import common
 from ..errors import BarrierTimeout
 from ..index import VectorIndex
 from ..search import fts_query
 from ..store import calls, observations, selection, summaries
 from ..store import events as event_rows
 from ..store import sessions as session_rows
-from ..store.barrier import held
+from ..store.barrier import data_dir_of, held
 from ..store.db import write
 from . import ISO_DATE, drop_from_index, index_leftovers
 
@@ -221,6 +222,7 @@ def execute(conn: sqlite3.Connection, chosen: Plan, *, reason: str,
     except BarrierTimeout as exc:
         chosen, problems = _remove_and_verify(conn, chosen, index)
         problems.append(f"an index sync was still running ({exc}): run the forget again to verify")
+    common.forget(data_dir_of(conn))  # the per-prompt hook's counts start again
     report = ForgetReport(len(chosen.observations), len(chosen.summaries), len(chosen.prompts),
                           len(chosen.events), len(chosen.turns),
                           len(chosen.refs) if index is not None else 0, index is not None,
